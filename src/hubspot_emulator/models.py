@@ -1,0 +1,468 @@
+"""State of the emulated HubSpot: one `HubSpotBackend` per portal and the global `HubSpotWorld`.
+
+Backends expose plain operations (`create_object`, `search_objects`, `associate_default`...) over
+dataclasses; they never see a request. Routes parse, call, and render.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .accounts import Directory, Portal
+from .catalog import OBJECT_TYPES, ObjectType
+from .clock import iso, utcnow
+from .config import EmulatorConfig
+from .events import CRM_UI, ChangeEvent, ChangeSource
+from .exceptions import Conflict, HubSpotError, ObjectNotFound, ValidationError
+from .oauth_models import OAuthServer
+from .objects import (
+    DEFAULT_TYPES,
+    AssociationStore,
+    AssociationType,
+    CrmObject,
+    association_type_by_id,
+    default_type,
+)
+from .properties import (
+    REQUIRED_ON_CREATE,
+    PropertyDefinition,
+    PropertyProblem,
+    PropertyRegistry,
+    invalid_properties,
+    normalize_value,
+)
+from .search import SearchRequest
+from .search import run as run_search
+from .tax_rates import TaxRateBook
+
+MAX_BATCH = 100
+ChangeListener = Callable[[ChangeEvent], None]
+
+
+@dataclass
+class BatchOutcome:
+    results: list[CrmObject]
+    errors: list[HubSpotError]
+    created: set[str]
+
+
+def _unique_key(name: str, value: str) -> str:
+    # Emails are compared case-insensitively (HubSpot lower-cases them); other values exactly.
+    return value.lower() if name == "email" else value
+
+
+class HubSpotBackend:
+    """Everything one portal holds: CRM records, properties, associations, tax rates."""
+
+    def __init__(self, portal: Portal, search_delay_s: float = 0.0) -> None:
+        self.portal = portal
+        self.search_delay_s = search_delay_s
+        self.properties = PropertyRegistry(list(OBJECT_TYPES))
+        self.associations = AssociationStore()
+        self.tax_rates = TaxRateBook()
+        self.listeners: list[ChangeListener] = []
+        self._objects: dict[str, dict[str, CrmObject]] = {t: {} for t in OBJECT_TYPES}
+        self._order: dict[str, list[int]] = {t: [] for t in OBJECT_TYPES}
+        self._unique: dict[tuple[str, str], dict[str, str]] = {}
+        self._next_id = 30_000_001 + (portal.id % 100) * 1_000_000_000
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _emit(self, obj: CrmObject, kind: str, source: ChangeSource,
+              name: str | None = None, value: str | None = None) -> None:
+        event = ChangeEvent(self.portal.id, obj.object_type, obj.id, kind, source, utcnow(),
+                            name, value)
+        for listener in self.listeners:
+            listener(event)
+
+    def _not_found(self, object_type: str, object_id: str) -> ObjectNotFound:
+        return ObjectNotFound(
+            "Object not found.  objectId are usually numeric.",
+            context={"id": [object_id]},
+        )
+
+    def _live(self, object_type: str, object_id: str, archived: bool = False) -> CrmObject:
+        obj = self._objects[object_type].get(object_id)
+        if obj is None or obj.archived != archived:
+            raise self._not_found(object_type, object_id)
+        return obj
+
+    def _find(self, object_type: str, object_id: str, id_property: str | None,
+              archived: bool = False) -> CrmObject:
+        if not id_property or id_property == "hs_object_id":
+            return self._live(object_type, object_id, archived)
+        definition = self.properties.find(object_type, id_property)
+        if definition is None or not definition.has_unique_value:
+            raise ValidationError(
+                f"{id_property} is not a unique property of {object_type} and cannot be used as "
+                "idProperty.", context={"idProperty": [id_property]})
+        found = self._unique.get((object_type, id_property), {}).get(
+            _unique_key(id_property, object_id))
+        if found is None:
+            raise self._not_found(object_type, object_id)
+        return self._live(object_type, found, archived)
+
+    def _validate(self, object_type: str, values: dict[str, Any],
+                  creating: bool) -> dict[str, str]:
+        clean: dict[str, str] = {}
+        problems: list[PropertyProblem] = []
+        for name, value in values.items():
+            definition = self.properties.find(object_type, name)
+            if definition is None:
+                problems.append(PropertyProblem(name, "PROPERTY_DOESNT_EXIST",
+                                                f'Property "{name}" does not exist'))
+                continue
+            if definition.read_only:
+                problems.append(PropertyProblem(
+                    name, "READ_ONLY_VALUE",
+                    f'"{name}" is a read only property; its value cannot be set.'))
+                continue
+            result = normalize_value(definition, value)
+            if isinstance(result, PropertyProblem):
+                problems.append(result)
+            else:
+                clean[name] = result
+        if creating:
+            for name in REQUIRED_ON_CREATE.get(object_type, ()):
+                if not clean.get(name):
+                    problems.append(PropertyProblem(
+                        name, "REQUIRED_PROPERTY",
+                        f'Property "{name}" is required to create a {object_type} record.'))
+        if problems:
+            raise invalid_properties(problems, self.portal.id)
+        return clean
+
+    def _check_unique(self, object_type: str, values: dict[str, str],
+                      own_id: str | None) -> None:
+        for name in self.properties.unique_names(object_type):
+            value = values.get(name)
+            if not value:
+                continue
+            holder = self._unique.get((object_type, name), {}).get(_unique_key(name, value))
+            if holder is not None and holder != own_id:
+                singular = OBJECT_TYPES[object_type].singular.replace("_", " ").capitalize()
+                raise Conflict(f"{singular} already exists. Existing ID: {holder}",
+                               context={"existingId": [holder], "propertyName": [name]})
+
+    def _index(self, obj: CrmObject, add: bool) -> None:
+        for name in self.properties.unique_names(obj.object_type):
+            value = obj.properties.get(name)
+            if not value:
+                continue
+            index = self._unique.setdefault((obj.object_type, name), {})
+            key = _unique_key(name, value)
+            if add:
+                index[key] = obj.id
+            elif index.get(key) == obj.id:
+                del index[key]
+
+    def _derive(self, obj: CrmObject) -> None:
+        """Calculated properties HubSpot keeps up to date."""
+        if obj.object_type == "line_items":
+            try:
+                quantity = Decimal(obj.properties.get("quantity") or "0")
+                price = Decimal(obj.properties.get("price") or "0")
+                obj.properties["amount"] = str(quantity * price)
+            except InvalidOperation:
+                pass
+
+    def _touch(self, obj: CrmObject, at: datetime) -> None:
+        obj.updated_at = at
+        obj.properties["hs_lastmodifieddate"] = iso(at)
+        if obj.object_type == "contacts":
+            obj.properties["lastmodifieddate"] = iso(at)
+
+    # -- single records -----------------------------------------------------------------------
+    def create_object(self, object_type: str, properties: dict[str, Any],
+                      associations: list[dict[str, Any]] | None = None,
+                      source: ChangeSource = CRM_UI, at: datetime | None = None) -> CrmObject:
+        clean = self._validate(object_type, properties, creating=True)
+        self._check_unique(object_type, clean, None)
+        links = self._parse_create_associations(object_type, associations or [])
+        moment = at or utcnow()
+        object_id = str(self._next_id)
+        self._next_id += 1
+        clean = {k: v for k, v in clean.items() if v != ""}
+        if object_type == "contacts" and clean.get("email"):
+            clean["email"] = clean["email"].lower()  # HubSpot stores contact emails lower-cased
+        obj = CrmObject(object_id, object_type, clean, moment, moment,
+                        searchable_at=utcnow() + timedelta(seconds=self.search_delay_s))
+        obj.properties["hs_object_id"] = object_id
+        obj.properties["createdate"] = iso(moment)
+        self._touch(obj, moment)
+        self._derive(obj)
+        for name, value in clean.items():
+            obj.history[name] = [(value, moment)]
+        self._objects[object_type][object_id] = obj
+        self._order[object_type].append(int(object_id))
+        self._index(obj, add=True)
+        for association, to_id in links:
+            self.associations.add(object_type, object_id, association.to_type, to_id, association)
+        self._emit(obj, "creation", source)
+        return obj
+
+    def _parse_create_associations(self, object_type: str, raw: list[dict[str, Any]]
+                                   ) -> list[tuple[AssociationType, str]]:
+        links = []
+        for item in raw:
+            to_id = str((item.get("to") or {}).get("id", ""))
+            for spec in item.get("types") or []:
+                type_id = int(spec.get("associationTypeId", 0))
+                association = next((a for (f, _), a in DEFAULT_TYPES.items()
+                                    if f == object_type and a.type_id == type_id), None)
+                if association is None:
+                    raise ValidationError(
+                        f"{type_id} is not a valid association type id for {object_type}.")
+                association = association_type_by_id(
+                    object_type, association.to_type, type_id,
+                    str(spec.get("associationCategory", "HUBSPOT_DEFINED")))
+                self._live(association.to_type, to_id)
+                links.append((association, to_id))
+        return links
+
+    def get_object(self, object_type: str, object_id: str, id_property: str | None = None,
+                   archived: bool = False) -> CrmObject:
+        return self._find(object_type, object_id, id_property, archived)
+
+    def update_object(self, object_type: str, object_id: str, properties: dict[str, Any],
+                      id_property: str | None = None, source: ChangeSource = CRM_UI) -> CrmObject:
+        obj = self._find(object_type, object_id, id_property)
+        clean = self._validate(object_type, properties, creating=False)
+        if object_type == "contacts" and clean.get("email"):
+            clean["email"] = clean["email"].lower()
+        self._check_unique(object_type, clean, obj.id)
+        moment = utcnow()
+        self._index(obj, add=False)
+        changed = []
+        for name, value in clean.items():
+            if obj.properties.get(name, "") == value:
+                continue
+            changed.append((name, value))
+            if value == "":
+                obj.properties.pop(name, None)
+            else:
+                obj.properties[name] = value
+            obj.history.setdefault(name, []).append((value, moment))
+        self._touch(obj, moment)
+        self._derive(obj)
+        self._index(obj, add=True)
+        for name, value in changed:
+            self._emit(obj, "propertyChange", source, name, value)
+        return obj
+
+    def archive_object(self, object_type: str, object_id: str,
+                       source: ChangeSource = CRM_UI) -> None:
+        obj = self._objects[object_type].get(object_id)
+        if obj is None or obj.archived:
+            return  # HubSpot answers 204 for an already-gone record
+        self._index(obj, add=False)
+        obj.archived = True
+        obj.archived_at = utcnow()
+        self._emit(obj, "deletion", source)
+
+    def list_objects(self, object_type: str, limit: int, after: str | None,
+                     archived: bool = False) -> tuple[list[CrmObject], str | None]:
+        order = self._order[object_type]
+        start = bisect.bisect_left(order, int(after)) if after else 0
+        page: list[CrmObject] = []
+        objects = self._objects[object_type]
+        index = start
+        while index < len(order) and len(page) <= limit:
+            obj = objects[str(order[index])]
+            if obj.archived == archived:
+                page.append(obj)
+            index += 1
+        if len(page) > limit:
+            next_after = page[limit].id
+            return page[:limit], next_after
+        return page, None
+
+    # -- batches ------------------------------------------------------------------------------
+    @staticmethod
+    def _check_batch(inputs: list[Any]) -> None:
+        if len(inputs) > MAX_BATCH:
+            raise ValidationError(f"Batch input cannot be larger than {MAX_BATCH} inputs.",
+                                  context={"limit": [str(MAX_BATCH)]})
+
+    def batch_read(self, object_type: str, ids: list[str], id_property: str | None = None,
+                   archived: bool = False) -> tuple[list[CrmObject], list[str]]:
+        self._check_batch(ids)
+        found, missing = [], []
+        for object_id in dict.fromkeys(ids):
+            try:
+                found.append(self._find(object_type, object_id, id_property, archived))
+            except ObjectNotFound:
+                missing.append(object_id)
+        return found, missing
+
+    def batch_create(self, object_type: str, inputs: list[dict[str, Any]],
+                     source: ChangeSource = CRM_UI) -> BatchOutcome:
+        self._check_batch(inputs)
+        outcome = BatchOutcome([], [], set())
+        for item in inputs:
+            try:
+                obj = self.create_object(object_type, item.get("properties") or {},
+                                         item.get("associations"), source)
+                outcome.results.append(obj)
+                outcome.created.add(obj.id)
+            except HubSpotError as error:
+                outcome.errors.append(error)
+        return outcome
+
+    def batch_update(self, object_type: str, inputs: list[dict[str, Any]],
+                     source: ChangeSource = CRM_UI) -> BatchOutcome:
+        self._check_batch(inputs)
+        ids = [str(i.get("id")) for i in inputs]
+        if len(set(ids)) != len(ids):
+            raise ValidationError("Duplicate IDs found in batch input.",
+                                  context={"ids": sorted({i for i in ids if ids.count(i) > 1})})
+        outcome = BatchOutcome([], [], set())
+        for item in inputs:
+            try:
+                outcome.results.append(self.update_object(
+                    object_type, str(item.get("id")), item.get("properties") or {},
+                    item.get("idProperty"), source))
+            except HubSpotError as error:
+                outcome.errors.append(error)
+        return outcome
+
+    def batch_upsert(self, object_type: str, inputs: list[dict[str, Any]],
+                     source: ChangeSource = CRM_UI) -> BatchOutcome:
+        self._check_batch(inputs)
+        outcome = BatchOutcome([], [], set())
+        for item in inputs:
+            id_property = str(item.get("idProperty") or "")
+            key = str(item.get("id") or "")
+            try:
+                definition = self.properties.find(object_type, id_property)
+                if definition is None or not definition.has_unique_value:
+                    raise ValidationError(
+                        f"idProperty {id_property!r} must be a property with unique values "
+                        f"(hasUniqueValue) on {object_type}.",
+                        context={"idProperty": [id_property]})
+                properties = dict(item.get("properties") or {})
+                existing = self._unique.get((object_type, id_property), {}).get(
+                    _unique_key(id_property, key))
+                if existing is not None:
+                    outcome.results.append(self.update_object(object_type, existing, properties,
+                                                              source=source))
+                else:
+                    properties[id_property] = key
+                    obj = self.create_object(object_type, properties, source=source)
+                    outcome.results.append(obj)
+                    outcome.created.add(obj.id)
+            except HubSpotError as error:
+                outcome.errors.append(error)
+        return outcome
+
+    def batch_archive(self, object_type: str, ids: list[str],
+                      source: ChangeSource = CRM_UI) -> None:
+        self._check_batch(ids)
+        for object_id in ids:
+            self.archive_object(object_type, object_id, source)
+
+    # -- search -------------------------------------------------------------------------------
+    def search_objects(self, object_type: ObjectType, request: SearchRequest
+                       ) -> tuple[list[CrmObject], int]:
+        now = utcnow()
+        candidates = [o for o in self._objects[object_type.name].values()
+                      if not o.archived and (o.searchable_at is None or o.searchable_at <= now)]
+        return run_search(candidates, request,
+                          lambda name: self.properties.find(object_type.name, name),
+                          object_type.search_text_properties)
+
+    # -- associations (v4) --------------------------------------------------------------------
+    def associate(self, from_type: str, from_id: str, to_type: str, to_id: str,
+                  types: list[AssociationType]) -> None:
+        self._live(from_type, from_id)
+        self._live(to_type, to_id)
+        for association in types:
+            self.associations.add(from_type, from_id, to_type, to_id, association)
+
+    def associate_default(self, from_type: str, from_id: str, to_type: str,
+                          to_id: str) -> AssociationType:
+        association = default_type(from_type, to_type)
+        self.associate(from_type, from_id, to_type, to_id, [association])
+        return association
+
+    def associations_of(self, from_type: str, from_id: str, to_type: str
+                        ) -> list[tuple[str, list[int]]]:
+        self._live(from_type, from_id)
+        objects = self._objects[to_type]
+        return [(oid, types) for oid, types in self.associations.of(from_type, from_id, to_type)
+                if oid in objects and not objects[oid].archived]
+
+    def remove_association(self, from_type: str, from_id: str, to_type: str, to_id: str) -> None:
+        self.associations.remove(from_type, from_id, to_type, to_id)
+
+    # -- properties ---------------------------------------------------------------------------
+    def create_property(self, object_type: str, spec: dict[str, Any]) -> PropertyDefinition:
+        return self.properties.create(object_type, spec)
+
+    def update_property(self, object_type: str, name: str, spec: dict[str, Any]
+                        ) -> PropertyDefinition:
+        return self.properties.update(object_type, name, spec)
+
+    def archive_property(self, object_type: str, name: str) -> None:
+        self.properties.archive(object_type, name)
+
+    def count(self, object_type: str) -> int:
+        return sum(1 for o in self._objects[object_type].values() if not o.archived)
+
+
+class HubSpotWorld:
+    """Apps, people, portals, tokens and one backend per portal: the whole emulated HubSpot."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.directory = Directory()
+        self.oauth = OAuthServer(self.directory, config.access_token_lifetime_s,
+                                 config.auth_code_lifetime_s)
+        self.backends: dict[int, HubSpotBackend] = {}
+        self.change_listeners: list[ChangeListener] = []
+
+    def add_portal(self, portal: Portal) -> HubSpotBackend:
+        self.directory.add_portal(portal)
+        backend = HubSpotBackend(portal, self.config.search_delay_s)
+        backend.listeners.append(self._relay)
+        self.backends[portal.id] = backend
+        return backend
+
+    def _relay(self, event: ChangeEvent) -> None:
+        for listener in self.change_listeners:
+            listener(event)
+
+    def backend(self, portal_id: int) -> HubSpotBackend:
+        backend = self.backends.get(portal_id)
+        if backend is None:
+            raise ObjectNotFound(f"Portal {portal_id} does not exist.",
+                                 context={"portalId": [str(portal_id)]})
+        return backend
+
+    def reset(self) -> None:
+        """Back to an empty world: no apps, users, portals or tokens."""
+        self.directory.portals.clear()
+        self.directory.users.clear()
+        self.directory.sessions.clear()
+        self.oauth.reset()
+        self.backends.clear()
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "apps": [a.as_json() for a in self.oauth.apps.values()],
+            "portals": [{"id": p.id, "name": p.name, "domain": p.domain}
+                        for p in self.directory.portals.values()],
+            "users": [
+                {"email": u.email, "password": u.password, "user_id": u.id,
+                 "portals": [{"id": m.portal_id, "super_admin": m.super_admin}
+                             for m in u.memberships]}
+                for u in self.directory.users.values()
+            ],
+            "installs": [i.as_json() for i in self.oauth.installs.values()],
+            "counts": {str(pid): {t: b.count(t) for t in OBJECT_TYPES}
+                       for pid, b in self.backends.items()},
+        }

@@ -1,0 +1,184 @@
+"""The CRM search filter engine: HubSpot's operators over stored property strings.
+
+https://developers.hubspot.com/docs/api/crm/search: at most 5 filterGroups (OR) of at most 6
+filters (AND), 18 filters in all; limit ≤ 200; no more than 10,000 results per query.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .exceptions import ValidationError
+from .objects import CrmObject
+from .properties import PropertyDefinition, _datetime_value
+
+MAX_GROUPS = 5
+MAX_FILTERS_PER_GROUP = 6
+MAX_FILTERS = 18
+MAX_LIMIT = 200
+MAX_RESULTS = 10_000
+OPERATORS = ("EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY",
+             "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN")
+_TOKEN_RE = re.compile(r"[\w@.+-]+", re.UNICODE)
+
+Comparable = Decimal | str
+
+
+@dataclass
+class SearchRequest:
+    filter_groups: list[dict[str, Any]]
+    sorts: list[tuple[str, bool]]  # (property, descending)
+    query: str | None
+    properties: list[str] | None
+    limit: int
+    after: int
+
+
+def parse_request(body: dict[str, Any]) -> SearchRequest:
+    groups = body.get("filterGroups") or []
+    if not isinstance(groups, list):
+        raise ValidationError("filterGroups must be a list")
+    if len(groups) > MAX_GROUPS:
+        raise ValidationError(f"Too many filter groups ({len(groups)}). The maximum is {MAX_GROUPS}.")
+    total = 0
+    for group in groups:
+        filters = group.get("filters") or []
+        total += len(filters)
+        if len(filters) > MAX_FILTERS_PER_GROUP:
+            raise ValidationError(
+                f"Too many filters in a group ({len(filters)}). The maximum is "
+                f"{MAX_FILTERS_PER_GROUP}.")
+        for item in filters:
+            if item.get("operator") not in OPERATORS:
+                raise ValidationError(f"Unknown operator {item.get('operator')!r}.")
+    if total > MAX_FILTERS:
+        raise ValidationError(f"Too many filters ({total}). The maximum is {MAX_FILTERS}.")
+    sorts: list[tuple[str, bool]] = []
+    for sort in body.get("sorts") or []:
+        if isinstance(sort, str):
+            sorts.append((sort.lstrip("-"), sort.startswith("-")))
+        elif isinstance(sort, dict) and sort.get("propertyName"):
+            sorts.append((str(sort["propertyName"]),
+                          str(sort.get("direction", "ASCENDING")).upper() == "DESCENDING"))
+    limit = int(body.get("limit") or 10)
+    if limit < 1 or limit > MAX_LIMIT:
+        raise ValidationError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}.")
+    after = int(body.get("after") or 0)
+    if after + limit > MAX_RESULTS:
+        # HubSpot stops paging at 10,000 results for one query.
+        raise ValidationError(
+            f"Search results are capped at {MAX_RESULTS}; after={after} with limit={limit} goes "
+            "past the cap. Narrow the query (e.g. by hs_lastmodifieddate) instead.")
+    props = body.get("properties")
+    return SearchRequest(groups, sorts, body.get("query") or None,
+                         [str(p) for p in props] if props else None, limit, after)
+
+
+def _typed(definition: PropertyDefinition | None, raw: object) -> Comparable:
+    text = "" if raw is None else str(raw)
+    kind = definition.type if definition else "string"
+    if kind == "number":
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            return text.lower()
+    if kind in ("datetime", "date"):
+        try:
+            return _datetime_value(text)
+        except ValueError:
+            return text
+    return text.lower()
+
+
+def _compare(a: Comparable, b: Comparable) -> int:
+    if type(a) is not type(b):
+        a, b = str(a), str(b)
+    return (a > b) - (a < b)  # type: ignore[operator]
+
+
+def _tokens(value: str) -> list[str]:
+    return [t.lower() for t in _TOKEN_RE.findall(value)] + [value.lower()]
+
+
+def _matches(obj: CrmObject, item: dict[str, Any],
+             definitions: Callable[[str], PropertyDefinition | None]) -> bool:
+    name = str(item.get("propertyName", ""))
+    operator = item["operator"]
+    definition = definitions(name)
+    stored = obj.properties.get(name) or ""
+    present = stored != ""
+    if operator == "HAS_PROPERTY":
+        return present
+    if operator == "NOT_HAS_PROPERTY":
+        return not present
+    if operator in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
+        pattern = str(item.get("value", "")).lower()
+        hit = present and any(fnmatch.fnmatchcase(t, pattern) for t in _tokens(stored))
+        return hit if operator == "CONTAINS_TOKEN" else not hit
+    if operator in ("IN", "NOT_IN"):
+        values = [_typed(definition, v) for v in item.get("values") or []]
+        mine = _typed(definition, stored)
+        inside = present and any(_compare(mine, v) == 0 for v in values)
+        return inside if operator == "IN" else not inside
+    if operator == "NEQ":
+        return not present or _compare(_typed(definition, stored),
+                                       _typed(definition, item.get("value"))) != 0
+    if not present:
+        return False
+    mine = _typed(definition, stored)
+    value = _typed(definition, item.get("value"))
+    if operator == "EQ":
+        return _compare(mine, value) == 0
+    if operator == "BETWEEN":
+        high = _typed(definition, item.get("highValue"))
+        return _compare(mine, value) >= 0 and _compare(mine, high) <= 0
+    order = _compare(mine, value)
+    return {"LT": order < 0, "LTE": order <= 0, "GT": order > 0, "GTE": order >= 0}[operator]
+
+
+def _query_matches(obj: CrmObject, query: str, text_properties: tuple[str, ...]) -> bool:
+    tokens: list[str] = []
+    for name in text_properties:
+        tokens.extend(_tokens(obj.properties.get(name) or ""))
+    return all(any(t.startswith(term) for t in tokens) for term in query.lower().split())
+
+
+def run(objects: list[CrmObject], request: SearchRequest,
+        definitions: Callable[[str], PropertyDefinition | None],
+        text_properties: tuple[str, ...]) -> tuple[list[CrmObject], int]:
+    """Matching objects for one page, and the total number of matches."""
+    for group in request.filter_groups:
+        for item in group.get("filters") or []:
+            name = str(item.get("propertyName", ""))
+            if definitions(name) is None:
+                raise ValidationError(f"Property {name!r} does not exist and cannot be filtered on.",
+                                      context={"propertyName": [name]})
+    found = [
+        obj for obj in objects
+        if (not request.filter_groups or any(
+            all(_matches(obj, item, definitions) for item in group.get("filters") or [])
+            for group in request.filter_groups))
+        and (request.query is None or _query_matches(obj, request.query, text_properties))
+    ]
+    found.sort(key=lambda o: int(o.id))
+    for name, descending in reversed(request.sorts):
+        definition = definitions(name)
+        with_value = [o for o in found if o.properties.get(name)]
+        without = [o for o in found if not o.properties.get(name)]
+        keyed = sorted(with_value, key=lambda o: _SortKey(_typed(definition, o.properties[name])),
+                       reverse=descending)
+        found = keyed + without
+    return found[request.after:request.after + request.limit], len(found)
+
+
+class _SortKey:
+    def __init__(self, value: Comparable) -> None:
+        self.value = value
+
+    def __lt__(self, other: _SortKey) -> bool:
+        return _compare(self.value, other.value) < 0

@@ -1,0 +1,5 @@
+import sys
+
+from simplecommercesync.cli import main
+
+sys.exit(main())

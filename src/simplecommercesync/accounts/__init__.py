@@ -1,0 +1,1 @@
+"""Workspaces, people and their roles, and the account settings page."""

@@ -1,0 +1,190 @@
+"""The `scs` command: serve, worker, migrate, createadmin, emulator."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "simplecommercesync.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate(verbosity: int = 1) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _setup_django()
+    _migrate()
+    return 0
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(args.email)
+    except ValidationError:
+        print(f"scs createadmin: {args.email!r} is not an email address.", file=sys.stderr)
+        return 2
+    if len(args.password) < 8:
+        print("scs createadmin: the password must have at least 8 characters.", file=sys.stderr)
+        return 2
+    _migrate(verbosity=0)
+    from simplecommercesync.accounts.provisioning import ensure_admin
+
+    result = ensure_admin(args.email, args.password, args.workspace)
+    verb = "Created" if result.created else "Updated"
+    print(f"{verb} admin {result.user.email} of workspace {result.user.workspace.name!r}.")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("run_huey", workers=args.workers, worker_type="thread")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from simplecommercesync.launcher import (
+        Child,
+        ProcessSupervisor,
+        child_environment,
+        python_module,
+    )
+
+    extra_env: dict[str, str] = {}
+    if args.demo:
+        extra_env["SCS_BASE_URL"] = os.environ.get("SCS_BASE_URL", f"http://{args.host}:{args.port}")
+    os.environ.update(extra_env)
+    _setup_django()  # generates local secrets once, before any child process could race to
+    _migrate(verbosity=0)
+    if args.demo:
+        from simplecommercesync.demo import ensure_demo_admin
+
+        ensure_demo_admin()
+
+    supervisor = ProcessSupervisor(child_environment(extra_env))
+    base_url = f"http://{args.host}:{args.port}"
+    supervisor.start(
+        Child(
+            "web server",
+            python_module(
+                "uvicorn",
+                "simplecommercesync.asgi:application",
+                "--host",
+                args.host,
+                "--port",
+                str(args.port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ),
+            ready_url=f"{base_url}/healthz",
+        )
+    )
+    if not args.no_worker:
+        supervisor.start(Child("worker", python_module("simplecommercesync", "worker")))
+    try:
+        supervisor.wait_ready()
+    except RuntimeError as exc:
+        print(f"scs serve: {exc}", file=sys.stderr)
+        supervisor.stop()
+        return 1
+    _print_banner(base_url, args.demo)
+    return supervisor.run_until_stopped()
+
+
+def _print_banner(base_url: str, demo: bool) -> None:
+    lines = [f"SimpleCommerceSync is running at {base_url}/"]
+    if demo:
+        from simplecommercesync.demo import DEMO_EMAIL, DEMO_PASSWORD
+
+        lines.append(f"Demo sign-in: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+    lines.append("Press Ctrl-C to stop.")
+    print("\n".join(lines), flush=True)
+
+
+def cmd_emulator(args: argparse.Namespace) -> int:
+    run = getattr(args, "emulator_run", None)
+    if run is None:
+        args.emulator_parser.print_help()
+        return 2
+    result: int = run(args)
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scs", description="SimpleCommerceSync: keeps HubSpot and QuickBooks Online in step."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the web app and a background worker")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo mode: local HubSpot and QuickBooks emulators and a demo sign-in",
+    )
+    serve.add_argument("--no-worker", action="store_true", help="do not start the embedded worker")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = commands.add_parser("worker", help="run only the background worker (Huey consumer)")
+    worker.add_argument("--workers", type=int, default=2, help="worker threads (default 2)")
+    worker.set_defaults(func=cmd_worker)
+
+    migrate = commands.add_parser("migrate", help="create or upgrade the database tables")
+    migrate.set_defaults(func=cmd_migrate)
+
+    createadmin = commands.add_parser(
+        "createadmin", help="create (or update) a workspace admin, non-interactively"
+    )
+    createadmin.add_argument("--email", required=True)
+    createadmin.add_argument("--password", required=True, help="at least 8 characters")
+    createadmin.add_argument("--workspace", default="My workspace", help="name of a new workspace")
+    createadmin.set_defaults(func=cmd_createadmin)
+
+    emulator = commands.add_parser("emulator", help="run a local HubSpot or QuickBooks emulator")
+    emulator.set_defaults(func=cmd_emulator, emulator_parser=emulator)
+    providers = emulator.add_subparsers(dest="provider", metavar="PROVIDER")
+    _add_emulator(providers, "hubspot", "a HubSpot emulator (OAuth, CRM v3, limits, faults)")
+    _add_emulator(providers, "quickbooks", "a QuickBooks Online emulator (Intuit OAuth, Accounting v3)")
+    return parser
+
+
+def _add_emulator(
+    providers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
+) -> None:
+    import importlib
+
+    try:
+        module = importlib.import_module(f"{name}_emulator.cli")
+    except ImportError:
+        return
+    sub = providers.add_parser(name, help=help_text)
+    module.add_arguments(sub)
+    sub.set_defaults(emulator_run=module.run)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    result: int = args.func(args)
+    return result

@@ -1,0 +1,148 @@
+"""Configuration from the environment (12-factor), parsed once into a typed `Config`.
+
+Every variable is listed in the README. Local use generates missing secrets once into the var
+directory (with a warning); production refuses to start without them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from cryptography.fernet import Fernet
+from django.core.management.utils import get_random_secret_key
+
+logger = logging.getLogger(__name__)
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Config:
+    env: str
+    debug: bool
+    var_dir: Path
+    secret_key: str
+    encryption_keys: tuple[str, ...]
+    database_url: str
+    redis_url: str | None
+    allowed_hosts: tuple[str, ...]
+    base_url: str
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+def parse_bool(name: str, raw: str | None, default: bool) -> bool:
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} must be true or false (got {raw!r}).")
+
+
+def parse_list(raw: str | None) -> tuple[str, ...]:
+    if not raw:
+        return ()
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def parse_encryption_keys(name: str, raw: str) -> tuple[str, ...]:
+    keys = parse_list(raw)
+    if not keys:
+        raise ConfigError(f"{name} is empty; give one or more Fernet keys separated by commas.")
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"{name}: key {position} is not a valid Fernet key (32 url-safe base64 bytes). "
+                'Make one with: python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())"'
+            ) from exc
+    return keys
+
+
+def parse_base_url(name: str, raw: str) -> str:
+    parsed = urlparse(raw)
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise ConfigError(f"{name} must be an absolute http(s) URL such as https://sync.example.com.")
+    return raw.rstrip("/")
+
+
+def _local_secret(var_dir: Path, filename: str, make: Callable[[], str], what: str) -> str:
+    path = var_dir / filename
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    value = make()
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    logger.warning("Generated %s into %s for local use; set it explicitly in production.", what, path)
+    return value
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> Config:
+    env_vars = os.environ if environ is None else environ
+    env = env_vars.get("SCS_ENV", "local").strip().lower() or "local"
+    if env not in {"local", "production", "test"}:
+        raise ConfigError(f"SCS_ENV must be local, test or production (got {env!r}).")
+    production = env == "production"
+    var_dir = Path(env_vars.get("SCS_VAR_DIR") or Path.cwd() / "var").resolve()
+
+    secret_key = env_vars.get("SCS_SECRET_KEY", "").strip()
+    raw_keys = env_vars.get("SCS_ENCRYPTION_KEYS", "").strip()
+    if production:
+        missing = [n for n, v in (("SCS_SECRET_KEY", secret_key), ("SCS_ENCRYPTION_KEYS", raw_keys)) if not v]
+        if missing:
+            raise ConfigError(
+                f"{' and '.join(missing)} must be set when SCS_ENV=production; refusing to start."
+            )
+    if not secret_key:
+        secret_key = _local_secret(var_dir, "secret_key", get_random_secret_key, "SCS_SECRET_KEY")
+    if not raw_keys:
+        raw_keys = _local_secret(
+            var_dir,
+            "encryption_keys",
+            lambda: Fernet.generate_key().decode(),
+            "SCS_ENCRYPTION_KEYS",
+        )
+    encryption_keys = parse_encryption_keys("SCS_ENCRYPTION_KEYS", raw_keys)
+
+    database_url = env_vars.get("DATABASE_URL", "").strip() or f"sqlite:///{var_dir / 'scs.sqlite3'}"
+    if "://" not in database_url:
+        raise ConfigError("DATABASE_URL must look like postgres://user@host:5432/name or sqlite:///path.")
+    redis_url = env_vars.get("REDIS_URL", "").strip() or None
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://.")
+
+    base_url = parse_base_url("SCS_BASE_URL", env_vars.get("SCS_BASE_URL", "http://127.0.0.1:8000"))
+    allowed_hosts = parse_list(env_vars.get("SCS_ALLOWED_HOSTS"))
+    if not allowed_hosts:
+        host = urlparse(base_url).hostname or "127.0.0.1"
+        allowed_hosts = (host,) if production else (host, "127.0.0.1", "localhost", "testserver")
+
+    return Config(
+        env=env,
+        debug=parse_bool("SCS_DEBUG", env_vars.get("SCS_DEBUG"), default=False),
+        var_dir=var_dir,
+        secret_key=secret_key,
+        encryption_keys=encryption_keys,
+        database_url=database_url,
+        redis_url=redis_url,
+        allowed_hosts=allowed_hosts,
+        base_url=base_url,
+    )

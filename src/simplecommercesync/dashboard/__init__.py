@@ -1,0 +1,1 @@
+"""The Dashboard: the workspace at a glance."""
