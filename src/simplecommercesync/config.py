@@ -26,6 +26,31 @@ class ConfigError(Exception):
     """A configuration value is missing or malformed; the message names the variable and the fix."""
 
 
+QBO_DISCOVERY_URLS = {
+    "sandbox": "https://developer.intuit.com/.well-known/openid_sandbox_configuration",
+    "production": "https://developer.intuit.com/.well-known/openid_configuration",
+}
+QBO_API_BASE_URLS = {
+    "sandbox": "https://sandbox-quickbooks.api.intuit.com",
+    "production": "https://quickbooks.api.intuit.com",
+}
+
+
+@dataclass(frozen=True)
+class OAuthApp:
+    """One provider app registration and where its servers are (real ones unless overridden)."""
+
+    client_id: str
+    client_secret: str
+    auth_base_url: str
+    api_base_url: str
+    environment: str = "production"
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+
 @dataclass(frozen=True)
 class Config:
     env: str
@@ -37,6 +62,10 @@ class Config:
     redis_url: str | None
     allowed_hosts: tuple[str, ...]
     base_url: str
+    hubspot: OAuthApp
+    quickbooks: OAuthApp
+    refresh_grace_seconds: int
+    provider_timeout_seconds: float
 
     @property
     def is_production(self) -> bool:
@@ -52,6 +81,18 @@ def parse_bool(name: str, raw: str | None, default: bool) -> bool:
     if word in FALSE_WORDS:
         return False
     raise ConfigError(f"{name} must be true or false (got {raw!r}).")
+
+
+def parse_int(name: str, raw: str | None, default: int) -> int:
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number (got {raw!r}).") from exc
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1 (got {value}).")
+    return value
 
 
 def parse_list(raw: str | None) -> tuple[str, ...]:
@@ -135,6 +176,33 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         host = urlparse(base_url).hostname or "127.0.0.1"
         allowed_hosts = (host,) if production else (host, "127.0.0.1", "localhost", "testserver")
 
+    qbo_environment = env_vars.get("SCS_QBO_ENVIRONMENT", "sandbox").strip().lower() or "sandbox"
+    if qbo_environment not in QBO_API_BASE_URLS:
+        raise ConfigError(f"SCS_QBO_ENVIRONMENT must be sandbox or production (got {qbo_environment!r}).")
+    hubspot = OAuthApp(
+        client_id=env_vars.get("SCS_HUBSPOT_CLIENT_ID", "").strip(),
+        client_secret=env_vars.get("SCS_HUBSPOT_CLIENT_SECRET", "").strip(),
+        auth_base_url=parse_base_url(
+            "SCS_HUBSPOT_AUTH_BASE_URL",
+            env_vars.get("SCS_HUBSPOT_AUTH_BASE_URL") or "https://app.hubspot.com",
+        ),
+        api_base_url=parse_base_url(
+            "SCS_HUBSPOT_API_BASE_URL", env_vars.get("SCS_HUBSPOT_API_BASE_URL") or "https://api.hubapi.com"
+        ),
+    )
+    quickbooks = OAuthApp(
+        client_id=env_vars.get("SCS_QBO_CLIENT_ID", "").strip(),
+        client_secret=env_vars.get("SCS_QBO_CLIENT_SECRET", "").strip(),
+        auth_base_url=parse_base_url(
+            "SCS_QBO_DISCOVERY_URL",
+            env_vars.get("SCS_QBO_DISCOVERY_URL") or QBO_DISCOVERY_URLS[qbo_environment],
+        ),
+        api_base_url=parse_base_url(
+            "SCS_QBO_API_BASE_URL", env_vars.get("SCS_QBO_API_BASE_URL") or QBO_API_BASE_URLS[qbo_environment]
+        ),
+        environment=qbo_environment,
+    )
+
     return Config(
         env=env,
         debug=parse_bool("SCS_DEBUG", env_vars.get("SCS_DEBUG"), default=False),
@@ -145,4 +213,12 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         redis_url=redis_url,
         allowed_hosts=allowed_hosts,
         base_url=base_url,
+        hubspot=hubspot,
+        quickbooks=quickbooks,
+        refresh_grace_seconds=parse_int(
+            "SCS_REFRESH_GRACE_SECONDS", env_vars.get("SCS_REFRESH_GRACE_SECONDS"), 3600
+        ),
+        provider_timeout_seconds=float(
+            parse_int("SCS_PROVIDER_TIMEOUT_SECONDS", env_vars.get("SCS_PROVIDER_TIMEOUT_SECONDS"), 15)
+        ),
     )

@@ -20,6 +20,10 @@ SCS_BASE_URL = CONFIG.base_url
 SCS_ENCRYPTION_KEYS = CONFIG.encryption_keys
 SCS_VAR_DIR = CONFIG.var_dir
 SCS_REDIS_URL = CONFIG.redis_url
+SCS_HUBSPOT = CONFIG.hubspot
+SCS_QUICKBOOKS = CONFIG.quickbooks
+SCS_REFRESH_GRACE_SECONDS = CONFIG.refresh_grace_seconds
+SCS_PROVIDER_TIMEOUT_SECONDS = CONFIG.provider_timeout_seconds
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -30,6 +34,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "axes",
     "simplecommercesync.accounts",
+    "simplecommercesync.connections",
     "simplecommercesync.dashboard",
     "simplecommercesync.health",
 ]

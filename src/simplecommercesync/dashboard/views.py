@@ -4,11 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from simplecommercesync.accounts.models import User
+from simplecommercesync.connections.status import dashboard_context
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    providers = [
-        {"name": "HubSpot", "status": "Not connected"},
-        {"name": "QuickBooks", "status": "Not connected"},
-    ]
-    return render(request, "dashboard/home.html", {"providers": providers})
+    assert isinstance(request.user, User)
+    return render(request, "dashboard/home.html", dashboard_context(request.user.workspace))

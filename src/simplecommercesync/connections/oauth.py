@@ -1,0 +1,109 @@
+"""The OAuth 2.0 client side, with Authlib: authorize URLs, code exchange and refresh.
+
+One compliance hook turns every token-endpoint answer into either a token or one of our typed
+provider errors, reading each provider's error codes from its declared facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.httpx_client import OAuth2Client
+from django.conf import settings
+
+from simplecommercesync.provider_errors import (
+    ClientMisconfigured,
+    GrantRevoked,
+    RateLimited,
+    Rejected,
+    Unreachable,
+)
+from simplecommercesync.provider_transport import ProviderTransport
+
+from .providers.base import Provider
+
+
+def _token_response_check(provider: Provider) -> Callable[[httpx.Response], httpx.Response]:
+    def check(response: httpx.Response) -> httpx.Response:
+        status = response.status_code
+        if status < 400:
+            return response
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        if status == 429:
+            retry_after = float(response.headers.get("Retry-After", "10") or 10)
+            raise RateLimited(
+                f"{provider.name} is rate limiting token requests", retry_after=retry_after, body=body
+            )
+        if status >= 500:
+            raise Unreachable(f"{provider.name} answered HTTP {status}", status=status, body=body)
+        code, message = "", ""
+        if isinstance(body, dict):
+            code = str(body.get("error") or body.get("status") or "")
+            message = str(body.get("error_description") or body.get("message") or "")
+        detail = f"{code}: {message}" if message else code or f"HTTP {status}"
+        if code in provider.grant_error_codes:
+            raise GrantRevoked(detail, status=status, body=body)
+        if code in provider.client_error_codes or status == 401:
+            raise ClientMisconfigured(detail, status=status, body=body)
+        raise Rejected(detail, status=status, body=body)
+
+    return check
+
+
+def oauth_client(provider: Provider) -> OAuth2Client:
+    app = provider.app
+    client = OAuth2Client(
+        client_id=app.client_id,
+        client_secret=app.client_secret,
+        token_endpoint_auth_method=provider.token_auth_method,
+        timeout=settings.SCS_PROVIDER_TIMEOUT_SECONDS,
+        transport=ProviderTransport(),
+    )
+    check = _token_response_check(provider)
+    client.register_compliance_hook("access_token_response", check)
+    client.register_compliance_hook("refresh_token_response", check)
+    return client
+
+
+def _call(provider: Provider, action: Callable[[], Any]) -> dict[str, Any]:
+    try:
+        token = action()
+    except AuthlibBaseError as exc:
+        raise Rejected(f"{exc.error}: {exc.description or ''}".strip(": ")) from exc
+    result = dict(token)
+    if not result.get("access_token"):
+        raise Rejected(f"{provider.name} answered without an access token")
+    return result
+
+
+def authorization_url(provider: Provider, authorize_url: str, state: str) -> str:
+    with oauth_client(provider) as client:
+        url, _ = client.create_authorization_url(
+            authorize_url,
+            state=state,
+            redirect_uri=provider.redirect_uri(),
+            scope=" ".join(provider.scope_names),
+            **provider.authorize_params(),
+        )
+    return str(url)
+
+
+def exchange_code(provider: Provider, token_url: str, code: str) -> dict[str, Any]:
+    with oauth_client(provider) as client:
+        return _call(
+            provider,
+            lambda: client.fetch_token(
+                token_url, grant_type="authorization_code", code=code, redirect_uri=provider.redirect_uri()
+            ),
+        )
+
+
+def refresh_grant(provider: Provider, token_url: str, refresh_token: str) -> dict[str, Any]:
+    with oauth_client(provider) as client:
+        return _call(provider, lambda: client.refresh_token(token_url, refresh_token=refresh_token))

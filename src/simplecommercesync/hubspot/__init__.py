@@ -1,0 +1,1 @@
+"""HubSpot API client: typed errors, one place for HubSpot's wire quirks. No Django views here."""
