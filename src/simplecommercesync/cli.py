@@ -6,6 +6,10 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simplecommercesync.demo import DemoPorts
 
 
 def _setup_django() -> None:
@@ -58,6 +62,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from simplecommercesync.demo import DemoPorts, demo_environment, emulator_children
     from simplecommercesync.launcher import (
         Child,
         ProcessSupervisor,
@@ -65,9 +70,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         python_module,
     )
 
-    extra_env: dict[str, str] = {}
-    if args.demo:
-        extra_env["SCS_BASE_URL"] = os.environ.get("SCS_BASE_URL", f"http://{args.host}:{args.port}")
+    ports = DemoPorts(args.host, args.port, args.hubspot_port, args.quickbooks_port)
+    extra_env = demo_environment(ports) if args.demo else {}
     os.environ.update(extra_env)
     _setup_django()  # generates local secrets once, before any child process could race to
     _migrate(verbosity=0)
@@ -77,7 +81,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ensure_demo_admin()
 
     supervisor = ProcessSupervisor(child_environment(extra_env))
-    base_url = f"http://{args.host}:{args.port}"
+    base_url = ports.base_url
+    if args.demo:
+        for emulator in emulator_children(ports):
+            supervisor.start(emulator)
     supervisor.start(
         Child(
             "web server",
@@ -103,16 +110,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"scs serve: {exc}", file=sys.stderr)
         supervisor.stop()
         return 1
-    _print_banner(base_url, args.demo)
+    _print_banner(ports, args.demo)
     return supervisor.run_until_stopped()
 
 
-def _print_banner(base_url: str, demo: bool) -> None:
-    lines = [f"SimpleCommerceSync is running at {base_url}/"]
+def _print_banner(ports: DemoPorts, demo: bool) -> None:
+    lines = [f"SimpleCommerceSync is running at {ports.base_url}/"]
     if demo:
-        from simplecommercesync.demo import DEMO_EMAIL, DEMO_PASSWORD
+        from simplecommercesync.demo import DEMO_EMAIL, DEMO_PASSWORD, emulator_sign_ins
 
         lines.append(f"Demo sign-in: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        lines.extend(emulator_sign_ins(ports))
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), flush=True)
 
@@ -139,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="demo mode: local HubSpot and QuickBooks emulators and a demo sign-in",
+    )
+    serve.add_argument(
+        "--hubspot-port", type=int, default=8101, help="demo HubSpot emulator port (default 8101)"
+    )
+    serve.add_argument(
+        "--quickbooks-port", type=int, default=8102, help="demo QuickBooks emulator port (default 8102)"
     )
     serve.add_argument("--no-worker", action="store_true", help="do not start the embedded worker")
     serve.set_defaults(func=cmd_serve)

@@ -6,12 +6,18 @@ provider errors, reading each provider's error codes from its declared facts.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
+import authlib.deprecate  # noqa: F401 - installs Authlib's own warning filter, which ours must follow
 import httpx
 from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.httpx_client import OAuth2Client
+
+# Authlib 1.9 prefers the httpx2 fork and warns when it falls back to httpx; httpx is what the
+# rest of the product (and our ProviderTransport) is built on, and the fallback is supported.
+warnings.filterwarnings("ignore", message="The httpx module is deprecated", module="authlib")
+from authlib.integrations.httpx_client import OAuth2Client  # noqa: E402
 from django.conf import settings
 
 from simplecommercesync.provider_errors import (

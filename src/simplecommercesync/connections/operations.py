@@ -65,7 +65,7 @@ def disconnect(connection: Connection, by: User) -> Outcome:
     return Outcome("success", messages.DISCONNECTED.format(name=provider.name))
 
 
-def test_connection(connection: Connection, by: User) -> Outcome:
+def verify_connection(connection: Connection, by: User) -> Outcome:
     """Prove the connection works now: refresh if due, one cheap call, and once more with a fresh
     token if the provider refuses the current one. Refused again means the grant is gone."""
     provider = get_provider(connection.provider)

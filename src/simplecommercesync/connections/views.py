@@ -13,7 +13,7 @@ from simplecommercesync.accounts.roles import admin_required
 
 from .authorization import AuthorizationFailed, Outcome, complete_authorization, start_authorization
 from .models import Connection
-from .operations import disconnect, test_connection
+from .operations import disconnect, verify_connection
 from .providers import PROVIDERS
 from .providers.base import Provider
 from .status import connection_views
@@ -101,5 +101,5 @@ def test_view(request: HttpRequest, provider_key: str) -> HttpResponse:
     if connection is None:
         flash.error(request, f"{provider.name} is not connected, so there is nothing to test.")
         return redirect(PAGE)
-    _flash(request, test_connection(connection, _user(request)))
+    _flash(request, verify_connection(connection, _user(request)))
     return redirect(PAGE)
