@@ -64,6 +64,12 @@ class Directory:
         self.sessions: dict[str, SignInSession] = {}
         self._next_user_id = 7100001
 
+    def reset(self) -> None:
+        self.portals.clear()
+        self.users.clear()
+        self.sessions.clear()
+        self._next_user_id = 7100001
+
     def add_portal(self, portal: Portal) -> Portal:
         self.portals[portal.id] = portal
         return portal

@@ -90,6 +90,10 @@ class Api:
                     response = await handler(request, ApiCall(backend, grant, source))
                 except HubSpotError as error:
                     response = error_response(error)
+                except (ValueError, TypeError, AttributeError) as exc:
+                    # Malformed input (a list where an object belongs, text for a number):
+                    # HubSpot answers 400 for these, not 500.
+                    response = error_response(ValidationError(f"Invalid input: {exc}"))
                 finally:
                     if self.notifier is not None:
                         self.notifier.flush()

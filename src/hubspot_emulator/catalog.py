@@ -51,7 +51,8 @@ _TYPES = (
     ObjectType("commerce_payments", "0-101", "commerce_payment", "commercepayments",
                ("hs_initial_amount", "hs_latest_status", "hs_currency_code"),
                ("hs_reference_number", "hs_customer_email"), "object"),
-    ObjectType("taxes", "0-86", "tax", "taxes",
+    # Tax line objects are guarded by the line item scopes (CRM taxes OpenAPI spec, v3).
+    ObjectType("taxes", "0-86", "tax", "line_items",
                ("hs_label", "hs_type", "hs_value"), ("hs_label",)),
 )
 
@@ -85,7 +86,7 @@ _SCOPE_WORDS: dict[str, str] = {
     "e-commerce": "Products and line items (legacy e-commerce scope)",
 }
 for _t in _TYPES:
-    _label = _t.name.replace("_", " ")
+    _label = {"commercepayments": "payments"}.get(_t.scope_name, _t.scope_name.replace("_", " "))
     _SCOPE_WORDS[_t.read_scope] = f"View {_label}"
     _SCOPE_WORDS[_t.write_scope] = f"Create, edit and delete {_label}"
     _SCOPE_WORDS[_t.schema_read_scope] = f"View {_label} property settings"

@@ -7,6 +7,7 @@ dataclasses; they never see a request. Routes parse, call, and render.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +42,9 @@ from .search import run as run_search
 from .tax_rates import TaxRateBook
 
 MAX_BATCH = 100
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Line items created from a product inherit these unless given (HubSpot line items guide).
+_INHERITED_FROM_PRODUCT = ("name", "price", "hs_sku", "description")
 ChangeListener = Callable[[ChangeEvent], None]
 
 
@@ -122,6 +126,10 @@ class HubSpotBackend:
                     f'"{name}" is a read only property; its value cannot be set.'))
                 continue
             result = normalize_value(definition, value)
+            if isinstance(result, str) and name == "email" and object_type == "contacts" and \
+                    result and not _EMAIL_RE.match(result):
+                result = PropertyProblem(name, "INVALID_EMAIL",
+                                         f"Email address {result} is invalid")
             if isinstance(result, PropertyProblem):
                 problems.append(result)
             else:
@@ -172,9 +180,10 @@ class HubSpotBackend:
 
     def _touch(self, obj: CrmObject, at: datetime) -> None:
         obj.updated_at = at
-        obj.properties["hs_lastmodifieddate"] = iso(at)
+        stamp = iso(at)
+        obj.properties["hs_lastmodifieddate"] = stamp
         if obj.object_type == "contacts":
-            obj.properties["lastmodifieddate"] = iso(at)
+            obj.properties["lastmodifieddate"] = stamp
 
     # -- single records -----------------------------------------------------------------------
     def create_object(self, object_type: str, properties: dict[str, Any],
@@ -182,21 +191,26 @@ class HubSpotBackend:
                       source: ChangeSource = CRM_UI, at: datetime | None = None) -> CrmObject:
         clean = self._validate(object_type, properties, creating=True)
         self._check_unique(object_type, clean, None)
+        if object_type == "line_items" and clean.get("hs_product_id"):
+            product = self._objects["products"].get(clean["hs_product_id"])
+            if product is None or product.archived:
+                raise invalid_properties([PropertyProblem(
+                    "hs_product_id", "INVALID_PRODUCT",
+                    f"Product {clean['hs_product_id']} does not exist")], self.portal.id)
+            for name in _INHERITED_FROM_PRODUCT:
+                if name not in clean and product.properties.get(name):
+                    clean[name] = product.properties[name]
         links = self._parse_create_associations(object_type, associations or [])
         moment = at or utcnow()
         object_id = str(self._next_id)
         self._next_id += 1
         clean = {k: v for k, v in clean.items() if v != ""}
-        if object_type == "contacts" and clean.get("email"):
-            clean["email"] = clean["email"].lower()  # HubSpot stores contact emails lower-cased
         obj = CrmObject(object_id, object_type, clean, moment, moment,
                         searchable_at=utcnow() + timedelta(seconds=self.search_delay_s))
         obj.properties["hs_object_id"] = object_id
-        obj.properties["createdate"] = iso(moment)
         self._touch(obj, moment)
+        obj.properties["createdate"] = obj.properties["hs_lastmodifieddate"]
         self._derive(obj)
-        for name, value in clean.items():
-            obj.history[name] = [(value, moment)]
         self._objects[object_type][object_id] = obj
         self._order[object_type].append(int(object_id))
         self._index(obj, add=True)
@@ -232,8 +246,6 @@ class HubSpotBackend:
                       id_property: str | None = None, source: ChangeSource = CRM_UI) -> CrmObject:
         obj = self._find(object_type, object_id, id_property)
         clean = self._validate(object_type, properties, creating=False)
-        if object_type == "contacts" and clean.get("email"):
-            clean["email"] = clean["email"].lower()
         self._check_unique(object_type, clean, obj.id)
         moment = utcnow()
         self._index(obj, add=False)
@@ -242,6 +254,9 @@ class HubSpotBackend:
             if obj.properties.get(name, "") == value:
                 continue
             changed.append((name, value))
+            if name not in obj.history and name in obj.properties:
+                # History is kept from the first change on; the value before it dates from creation.
+                obj.history[name] = [(obj.properties[name], obj.created_at)]
             if value == "":
                 obj.properties.pop(name, None)
             else:
@@ -445,9 +460,7 @@ class HubSpotWorld:
 
     def reset(self) -> None:
         """Back to an empty world: no apps, users, portals or tokens."""
-        self.directory.portals.clear()
-        self.directory.users.clear()
-        self.directory.sessions.clear()
+        self.directory.reset()
         self.oauth.reset()
         self.backends.clear()
 

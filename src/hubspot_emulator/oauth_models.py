@@ -7,6 +7,7 @@ uninstalling an app revokes all its tokens in that portal.
 
 from __future__ import annotations
 
+import math
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -82,7 +83,7 @@ class AccessToken:
     def seconds_left(self) -> int:
         if self.expires_at is None:
             return 0
-        return int((self.expires_at - utcnow()).total_seconds())
+        return math.ceil((self.expires_at - utcnow()).total_seconds())
 
     @property
     def expired(self) -> bool:
@@ -186,6 +187,8 @@ class OAuthServer:
     def parse_scopes(scope: str, optional_scope: str) -> tuple[list[str], list[str]]:
         """Required scopes must all exist (else `invalid_scope`); unknown optional ones are dropped."""
         required = [s for s in scope.replace("+", " ").split() if s]
+        if not required:
+            raise AuthorizeError("invalid_scope", "The scope parameter is required.")
         unknown = [s for s in required if s not in KNOWN_SCOPES]
         if unknown:
             raise AuthorizeError("invalid_scope", f"Invalid scope(s): {', '.join(unknown)}")

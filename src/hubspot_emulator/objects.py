@@ -11,7 +11,7 @@ from .clock import iso
 from .exceptions import ValidationError
 
 
-@dataclass
+@dataclass(slots=True)
 class CrmObject:
     id: str
     object_type: str
@@ -27,6 +27,7 @@ class CrmObject:
     def view(self, names: list[str] | None, with_history: list[str] | None = None,
              only_set: bool = False) -> dict[str, Any]:
         """The record as HubSpot returns it: requested properties (null when unset)."""
+        shown: dict[str, str | None]
         if names is None:
             shown = dict(self.properties)
         else:
@@ -47,10 +48,16 @@ class CrmObject:
         if with_history:
             body["propertiesWithHistory"] = {
                 name: [{"value": v, "timestamp": iso(at), "sourceType": "API"}
-                       for v, at in reversed(self.history.get(name, []))]
+                       for v, at in reversed(self._history_of(name))]
                 for name in with_history
             }
         return body
+
+    def _history_of(self, name: str) -> list[tuple[str, datetime]]:
+        if name in self.history:
+            return self.history[name]
+        value = self.properties.get(name)
+        return [(value, self.created_at)] if value is not None else []
 
 
 @dataclass(frozen=True)

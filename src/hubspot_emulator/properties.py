@@ -222,7 +222,7 @@ def invalid_properties(problems: list[PropertyProblem], portal_id: int) -> Valid
     )
 
 
-def _datetime_value(raw: str) -> str:
+def datetime_value(raw: str) -> str:
     text = raw.strip()
     if re.fullmatch(r"-?\d+", text):
         return iso(from_epoch_ms(int(text)))
@@ -272,7 +272,7 @@ def normalize_value(definition: PropertyDefinition, value: object) -> str | Prop
                 raise ValueError(raw)
             return lowered
         if kind == "datetime":
-            return _datetime_value(raw)
+            return datetime_value(raw)
         if kind == "date":
             return _date_value(raw)
         if kind == "enumeration":

@@ -15,7 +15,7 @@ from typing import Any
 
 from .exceptions import ValidationError
 from .objects import CrmObject
-from .properties import PropertyDefinition, _datetime_value
+from .properties import PropertyDefinition, datetime_value
 
 MAX_GROUPS = 5
 MAX_FILTERS_PER_GROUP = 6
@@ -79,8 +79,9 @@ def parse_request(body: dict[str, Any]) -> SearchRequest:
                          [str(p) for p in props] if props else None, limit, after)
 
 
-def _typed(definition: PropertyDefinition | None, raw: object) -> Comparable:
-    text = "" if raw is None else str(raw)
+def _stored(definition: PropertyDefinition | None, text: str) -> Comparable:
+    """A stored value, ready to compare. Dates and datetimes are stored in ISO form already,
+    so their strings sort chronologically without parsing (search scans every record)."""
     kind = definition.type if definition else "string"
     if kind == "number":
         try:
@@ -88,11 +89,22 @@ def _typed(definition: PropertyDefinition | None, raw: object) -> Comparable:
         except InvalidOperation:
             return text.lower()
     if kind in ("datetime", "date"):
-        try:
-            return _datetime_value(text)
-        except ValueError:
-            return text
+        return text
     return text.lower()
+
+
+def _wanted(definition: PropertyDefinition | None, raw: object) -> Comparable:
+    """A filter value in the stored form: epoch millis or ISO text for dates and datetimes."""
+    text = "" if raw is None else str(raw)
+    kind = definition.type if definition else "string"
+    try:
+        if kind == "datetime":
+            return datetime_value(text)
+        if kind == "date":
+            return datetime_value(text)[:10]
+    except ValueError:
+        return text
+    return _stored(definition, text)
 
 
 def _compare(a: Comparable, b: Comparable) -> int:
@@ -105,40 +117,67 @@ def _tokens(value: str) -> list[str]:
     return [t.lower() for t in _TOKEN_RE.findall(value)] + [value.lower()]
 
 
-def _matches(obj: CrmObject, item: dict[str, Any],
-             definitions: Callable[[str], PropertyDefinition | None]) -> bool:
+Predicate = Callable[[CrmObject], bool]
+
+
+def _compile(item: dict[str, Any],
+             definitions: Callable[[str], PropertyDefinition | None]) -> Predicate:
+    """One filter as a predicate; its value is converted once, not once per record."""
     name = str(item.get("propertyName", ""))
     operator = item["operator"]
     definition = definitions(name)
-    stored = obj.properties.get(name) or ""
-    present = stored != ""
+
+    def value_of(obj: CrmObject) -> str:
+        return obj.properties.get(name) or ""
+
     if operator == "HAS_PROPERTY":
-        return present
+        return lambda obj: value_of(obj) != ""
     if operator == "NOT_HAS_PROPERTY":
-        return not present
+        return lambda obj: value_of(obj) == ""
     if operator in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
         pattern = str(item.get("value", "")).lower()
-        hit = present and any(fnmatch.fnmatchcase(t, pattern) for t in _tokens(stored))
-        return hit if operator == "CONTAINS_TOKEN" else not hit
+        wanted = operator == "CONTAINS_TOKEN"
+
+        def contains(obj: CrmObject) -> bool:
+            stored = value_of(obj)
+            hit = stored != "" and any(fnmatch.fnmatchcase(t, pattern) for t in _tokens(stored))
+            return hit == wanted
+
+        return contains
     if operator in ("IN", "NOT_IN"):
-        values = [_typed(definition, v) for v in item.get("values") or []]
-        mine = _typed(definition, stored)
-        inside = present and any(_compare(mine, v) == 0 for v in values)
-        return inside if operator == "IN" else not inside
+        values = [_wanted(definition, v) for v in item.get("values") or []]
+        inside_wanted = operator == "IN"
+
+        def member(obj: CrmObject) -> bool:
+            stored = value_of(obj)
+            mine = _stored(definition, stored)
+            inside = stored != "" and any(_compare(mine, v) == 0 for v in values)
+            return inside == inside_wanted
+
+        return member
+    value = _wanted(definition, item.get("value"))
     if operator == "NEQ":
-        return not present or _compare(_typed(definition, stored),
-                                       _typed(definition, item.get("value"))) != 0
-    if not present:
-        return False
-    mine = _typed(definition, stored)
-    value = _typed(definition, item.get("value"))
-    if operator == "EQ":
-        return _compare(mine, value) == 0
-    if operator == "BETWEEN":
-        high = _typed(definition, item.get("highValue"))
-        return _compare(mine, value) >= 0 and _compare(mine, high) <= 0
-    order = _compare(mine, value)
-    return {"LT": order < 0, "LTE": order <= 0, "GT": order > 0, "GTE": order >= 0}[operator]
+        return lambda obj: (value_of(obj) == ""
+                            or _compare(_stored(definition, value_of(obj)), value) != 0)
+    high = _wanted(definition, item.get("highValue")) if operator == "BETWEEN" else value
+    tests: dict[str, Callable[[int, int], bool]] = {
+        "EQ": lambda low, _: low == 0,
+        "BETWEEN": lambda low, top: low >= 0 and top <= 0,
+        "LT": lambda low, _: low < 0,
+        "LTE": lambda low, _: low <= 0,
+        "GT": lambda low, _: low > 0,
+        "GTE": lambda low, _: low >= 0,
+    }
+    test = tests[operator]
+
+    def ordered(obj: CrmObject) -> bool:
+        stored = value_of(obj)
+        if stored == "":
+            return False
+        mine = _stored(definition, stored)
+        return test(_compare(mine, value), _compare(mine, high))
+
+    return ordered
 
 
 def _query_matches(obj: CrmObject, query: str, text_properties: tuple[str, ...]) -> bool:
@@ -158,11 +197,11 @@ def run(objects: list[CrmObject], request: SearchRequest,
             if definitions(name) is None:
                 raise ValidationError(f"Property {name!r} does not exist and cannot be filtered on.",
                                       context={"propertyName": [name]})
+    groups = [[_compile(item, definitions) for item in group.get("filters") or []]
+              for group in request.filter_groups]
     found = [
         obj for obj in objects
-        if (not request.filter_groups or any(
-            all(_matches(obj, item, definitions) for item in group.get("filters") or [])
-            for group in request.filter_groups))
+        if (not groups or any(all(test(obj) for test in group) for group in groups))
         and (request.query is None or _query_matches(obj, request.query, text_properties))
     ]
     found.sort(key=lambda o: int(o.id))
@@ -170,7 +209,7 @@ def run(objects: list[CrmObject], request: SearchRequest,
         definition = definitions(name)
         with_value = [o for o in found if o.properties.get(name)]
         without = [o for o in found if not o.properties.get(name)]
-        keyed = sorted(with_value, key=lambda o: _SortKey(_typed(definition, o.properties[name])),
+        keyed = sorted(with_value, key=lambda o: _SortKey(_stored(definition, o.properties[name])),
                        reverse=descending)
         found = keyed + without
     return found[request.after:request.after + request.limit], len(found)

@@ -89,6 +89,10 @@ class WebhookNotifier:
     def record(self, event: ChangeEvent) -> None:
         self._pending.append(event)
 
+    def discard(self) -> None:
+        """Drops collected events: seeding creates records too, not changes anyone awaits."""
+        self._pending.clear()
+
     def flush(self) -> None:
         pending, self._pending = self._pending, []
         batches: dict[str, list[dict[str, Any]]] = {}

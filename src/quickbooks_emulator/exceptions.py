@@ -193,9 +193,7 @@ def authentication_body() -> dict[str, Any]:
 
 
 def render_authentication_failed(exc: AuthenticationFailed | None = None) -> Response:
-    return JSONResponse(
-        authentication_body(), 401, headers={"WWW-Authenticate": 'Bearer realm="Intuit"'}
-    )
+    return JSONResponse(authentication_body(), 401, headers={"WWW-Authenticate": 'Bearer realm="Intuit"'})
 
 
 def render_oauth_error(exc: OAuthError) -> Response:

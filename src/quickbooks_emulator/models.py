@@ -53,13 +53,9 @@ class World:
         app_id = client_id or next(iter(self.oauth.apps), None)
         if app_id is None or app_id not in self.oauth.apps:
             raise OAuthError("invalid_client", 400, "no such app registration")
-        owner = next(
-            (user for user in self.oauth.users.values() if realm_id in user.realm_ids), None
-        )
+        owner = next((user for user in self.oauth.users.values() if realm_id in user.realm_ids), None)
         email = owner.email if owner else "emulator@intuit.example"
-        return self.oauth.open_grant(
-            app_id, realm_id, email, ["com.intuit.quickbooks.accounting"]
-        )
+        return self.oauth.open_grant(app_id, realm_id, email, ["com.intuit.quickbooks.accounting"])
 
     def state(self) -> dict[str, Any]:
         return {

@@ -115,10 +115,10 @@ class TokenSet:
         return {
             "token_type": "bearer",
             "access_token": self.access_token.token,
-            "expires_in": max(0, int((self.access_token.expires_at - now).total_seconds())),
+            "expires_in": max(0, round((self.access_token.expires_at - now).total_seconds())),
             "refresh_token": self.refresh_token.token,
             "x_refresh_token_expires_in": max(
-                0, int((self.refresh_token.expires_at - now).total_seconds())
+                0, round((self.refresh_token.expires_at - now).total_seconds())
             ),
         }
 
@@ -230,9 +230,7 @@ class OAuthBackend:
         code.used = True  # codes are single-use
         return self.open_grant(app.client_id, code.realm_id, code.user_email, code.scopes)
 
-    def open_grant(
-        self, client_id: str, realm_id: str, user_email: str, scopes: list[str]
-    ) -> TokenSet:
+    def open_grant(self, client_id: str, realm_id: str, user_email: str, scopes: list[str]) -> TokenSet:
         now = utcnow()
         grant = Grant(
             grant_id=secrets.token_hex(8),
@@ -317,9 +315,7 @@ class OAuthBackend:
 
     def connected_apps(self, realm_id: str) -> list[App]:
         client_ids = {
-            grant.client_id
-            for grant in self.grants.values()
-            if grant.realm_id == realm_id and grant.active
+            grant.client_id for grant in self.grants.values() if grant.realm_id == realm_id and grant.active
         }
         return [self.apps[client_id] for client_id in sorted(client_ids) if client_id in self.apps]
 

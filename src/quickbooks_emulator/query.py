@@ -419,8 +419,9 @@ def run(query: Query, entities: list[dict[str, Any]]) -> tuple[list[dict[str, An
     """Filter, order and page rendered entities; returns (page, total matching)."""
     selected = [e for e in entities if all(matches(e, c) for c in query.conditions)]
     if query.ordering:
-        for ordering in reversed(query.ordering):
-            selected.sort(key=lambda e, o=ordering: _sort_key(e, o.field), reverse=o.descending)
+        for ordering in reversed(query.ordering):  # stable sorts, last key first
+            name = ordering.field
+            selected.sort(key=lambda e: _sort_key(e, name), reverse=ordering.descending)
     else:
         selected.sort(key=lambda e: _sort_key(e, "Id"))
     total = len(selected)

@@ -77,9 +77,7 @@ def _is_empty(value: Any) -> bool:
 def require(fields: dict[str, Any], name: str, entity: str) -> Any:
     value = fields.get(name)
     if _is_empty(value):
-        raise RequiredParamMissingError(
-            f"Required parameter {name} is missing in the request", element=name
-        )
+        raise RequiredParamMissingError(f"Required parameter {name} is missing in the request", element=name)
     return value
 
 
@@ -139,9 +137,7 @@ class EntityKind:
     def render(self, company: CompanyBackend, record: Record) -> dict[str, Any]:
         return {**to_wire(record.fields), **record.envelope()}
 
-    def after_save(
-        self, company: CompanyBackend, record: Record, previous: dict[str, Any] | None
-    ) -> None:
+    def after_save(self, company: CompanyBackend, record: Record, previous: dict[str, Any] | None) -> None:
         """Side effects on other records (payments move invoice balances)."""
 
     def before_delete(self, company: CompanyBackend, record: Record) -> None:

@@ -194,9 +194,7 @@ class CompanyBackend:
     def create(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
         kind = self.kind(entity)
         if not kind.creatable:
-            raise UnsupportedOperationError(
-                f"Operation Create is not supported for {entity}", element=entity
-            )
+            raise UnsupportedOperationError(f"Operation Create is not supported for {entity}", element=entity)
         incoming = self._incoming(body)
         fields = kind.prepare(self, incoming, None)
         now = utcnow()
@@ -209,9 +207,7 @@ class CompanyBackend:
     def update(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
         kind = self.kind(entity)
         if not kind.updatable:
-            raise UnsupportedOperationError(
-                f"Operation Update is not supported for {entity}", element=entity
-            )
+            raise UnsupportedOperationError(f"Operation Update is not supported for {entity}", element=entity)
         record = self._current(entity, body)
         incoming = self._incoming(body)
         if body.get("sparse") in (True, "true"):
@@ -243,9 +239,7 @@ class CompanyBackend:
     def void(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
         kind = self.kind(entity)
         if not kind.voidable:
-            raise UnsupportedOperationError(
-                f"Operation Void is not supported for {entity}", element=entity
-            )
+            raise UnsupportedOperationError(f"Operation Void is not supported for {entity}", element=entity)
         record = self._current(entity, body)
         previous = record.fields
         record.fields = kind.void(self, record)
@@ -271,11 +265,14 @@ class CompanyBackend:
         query = parse_query(text)
         if query.entity not in KINDS:
             raise QueryParseError(
-                f"QueryParserError: Invalid entity name {query.entity} (entity names are "
-                f"case sensitive)"
+                f"QueryParserError: Invalid entity name {query.entity} (entity names are case sensitive)"
             )
         validate_fields(query, self.kind(query.entity).queryable)
-        rendered = [self.render(r) for r in self.live_records(query.entity)]
+        records = self.live_records(query.entity)
+        if not any(c.field.lower() == "active" for c in query.conditions):
+            # Name-list entities answer only active ones unless the query filters on Active.
+            records = [r for r in records if r.fields.get("Active", True) is not False]
+        rendered = [self.render(r) for r in records]
         page, total = run(query, rendered)
         if query.count:
             return {"totalCount": total}
@@ -305,10 +302,7 @@ class CompanyBackend:
             if not changed:
                 responses.append({})
                 continue
-            items = [
-                {**r.envelope(), "status": "Deleted"} if r.deleted else self.render(r)
-                for r in changed
-            ]
+            items = [{**r.envelope(), "status": "Deleted"} if r.deleted else self.render(r) for r in changed]
             for item in items:
                 if item.get("status") == "Deleted":
                     item.pop("SyncToken", None)
@@ -360,9 +354,7 @@ class CompanyBackend:
     def _current(self, entity: str, body: dict[str, Any]) -> Record:
         entity_id = body.get("Id")
         if entity_id in (None, ""):
-            raise RequiredParamMissingError(
-                "Required parameter Id is missing in the request", element="Id"
-            )
+            raise RequiredParamMissingError("Required parameter Id is missing in the request", element="Id")
         record = self.get(entity, str(entity_id))
         sync_token = body.get("SyncToken")
         if sync_token in (None, ""):
@@ -396,9 +388,7 @@ class CompanyBackend:
 
     def _emit(self, record: Record, operation: str) -> None:
         if self.on_change is not None and record.entity in WEBHOOK_ENTITIES:
-            self.on_change(
-                ChangeEvent(self.realm_id, record.entity, record.id, operation, record.updated)
-            )
+            self.on_change(ChangeEvent(self.realm_id, record.entity, record.id, operation, record.updated))
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -407,4 +397,3 @@ class CompanyBackend:
             "environment": self.environment,
             "counts": {name: len(self.live_records(name)) for name in KINDS},
         }
-

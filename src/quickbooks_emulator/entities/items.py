@@ -26,9 +26,7 @@ ITEM_TYPES = ("Service", "NonInventory", "Inventory")
 
 class ItemKind(EntityKind):
     name = "Item"
-    queryable = frozenset(
-        {"Name", "Sku", "Type", "Active", "UnitPrice", "FullyQualifiedName", "Taxable"}
-    )
+    queryable = frozenset({"Name", "Sku", "Type", "Active", "UnitPrice", "FullyQualifiedName", "Taxable"})
     computed = frozenset({"FullyQualifiedName", "Level"})
 
     def prepare(
@@ -47,8 +45,7 @@ class ItemKind(EntityKind):
         item_type = str(require(fields, "Type", self.name))
         if item_type not in ITEM_TYPES:
             raise BusinessValidationError(
-                f"Invalid Enumeration : {item_type} is not a supported Item Type "
-                f"({', '.join(ITEM_TYPES)})",
+                f"Invalid Enumeration : {item_type} is not a supported Item Type ({', '.join(ITEM_TYPES)})",
                 element="Type",
             )
         account_id = ref_value(fields, "IncomeAccountRef")

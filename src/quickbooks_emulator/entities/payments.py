@@ -117,9 +117,7 @@ class PaymentKind(EntityKind):
             raise invalid_reference("DepositToAccountRef", account_id, "Account")
         return fields
 
-    def after_save(
-        self, company: CompanyBackend, record: Record, previous: dict[str, Any] | None
-    ) -> None:
+    def after_save(self, company: CompanyBackend, record: Record, previous: dict[str, Any] | None) -> None:
         touched = set(linked_invoice_ids(record.fields))
         if previous is not None:
             touched |= set(linked_invoice_ids(previous))

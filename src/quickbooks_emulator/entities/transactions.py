@@ -121,17 +121,13 @@ class SalesTransactionKind(EntityKind):
     queryable = frozenset(
         {"DocNumber", "TxnDate", "CustomerRef", "TotalAmt", "DueDate", "Balance", "TxnStatus"}
     )
-    computed = frozenset(
-        {"TotalAmt", "HomeTotalAmt", "Balance", "HomeBalance", "Deposit", "InvoiceLink"}
-    )
+    computed = frozenset({"TotalAmt", "HomeTotalAmt", "Balance", "HomeBalance", "Deposit", "InvoiceLink"})
 
     def prepare(
         self, company: CompanyBackend, incoming: dict[str, Any], existing: Record | None
     ) -> dict[str, Any]:
         if existing is not None and existing.voided:
-            raise BusinessValidationError(
-                f"This {self.name} has been voided and can no longer be changed."
-            )
+            raise BusinessValidationError(f"This {self.name} has been voided and can no longer be changed.")
         fields = {k: v for k, v in incoming.items() if k not in self.computed}
         customer_id = ref_value(fields, "CustomerRef")
         if customer_id is None:
@@ -219,14 +215,10 @@ class SalesTransactionKind(EntityKind):
                 "with an amount (SalesItemLineDetail).",
                 element="Line",
             )
-        lines.append(
-            {"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
-        )
+        lines.append({"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
         return lines, subtotal, taxable_by_code
 
-    def _doc_number(
-        self, company: CompanyBackend, fields: dict[str, Any], existing: Record | None
-    ) -> str:
+    def _doc_number(self, company: CompanyBackend, fields: dict[str, Any], existing: Record | None) -> str:
         doc_number = str(fields.get("DocNumber") or "").strip()
         others = [r for r in company.live_records(self.name) if not existing or r.id != existing.id]
         if doc_number:
@@ -280,8 +272,7 @@ class InvoiceKind(SalesTransactionKind):
         body = to_wire(record.fields)
         links = [link for link in body.get("LinkedTxn", []) if link.get("TxnType") != "Payment"]
         links += [
-            {"TxnId": payment.id, "TxnType": "Payment"}
-            for payment in company.payments_for_invoice(record.id)
+            {"TxnId": payment.id, "TxnType": "Payment"} for payment in company.payments_for_invoice(record.id)
         ]
         body["LinkedTxn"] = links
         return {**body, **record.envelope()}

@@ -13,11 +13,6 @@ from typing import Any
 import authlib.deprecate  # noqa: F401 - installs Authlib's own warning filter, which ours must follow
 import httpx
 from authlib.common.errors import AuthlibBaseError
-
-# Authlib 1.9 prefers the httpx2 fork and warns when it falls back to httpx; httpx is what the
-# rest of the product (and our ProviderTransport) is built on, and the fallback is supported.
-warnings.filterwarnings("ignore", message="The httpx module is deprecated", module="authlib")
-from authlib.integrations.httpx_client import OAuth2Client  # noqa: E402
 from django.conf import settings
 
 from simplecommercesync.provider_errors import (
@@ -30,6 +25,11 @@ from simplecommercesync.provider_errors import (
 from simplecommercesync.provider_transport import ProviderTransport
 
 from .providers.base import Provider
+
+# Authlib 1.9 prefers the httpx2 fork and warns when it falls back to httpx; httpx is what the
+# rest of the product (and our ProviderTransport) is built on, and the fallback is supported.
+warnings.filterwarnings("ignore", message="The httpx module is deprecated", module="authlib")
+from authlib.integrations.httpx_client import OAuth2Client  # noqa: E402
 
 
 def _token_response_check(provider: Provider) -> Callable[[httpx.Response], httpx.Response]:
