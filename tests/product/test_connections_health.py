@@ -278,3 +278,35 @@ class TestStateChecks:
             assert response.status_code == 403, action
             assert b"Admins only" in response.content
         assert not OAuthState.objects.exists()
+
+
+def test_intuit_side_disconnect_is_found_by_the_background_check(page, providers: Providers, admin: User) -> None:
+    from simplecommercesync.connections.tasks import check_connections_quietly
+
+    sign_in_browser(page, providers.base_url, admin.email)
+    connect_quickbooks(page, providers.base_url, REALM_1)
+    providers.quickbooks("POST", f"/_emulator/companies/{REALM_1}/disconnect", json={}).raise_for_status()
+    check_connections_quietly()
+    connection = Connection.objects.get(workspace=admin.workspace, provider="quickbooks")
+    assert connection.status == Status.DISCONNECTED and connection.cause == Cause.REVOKED
+    open_connections(page, providers.base_url)
+    assert status_of(page, "quickbooks") == "Disconnected — access was revoked or the authorization expired"
+    assert "QuickBooks" in page.get_by_test_id("explanation-quickbooks").inner_text()
+
+
+def test_disconnect_when_the_provider_cannot_be_reached_still_disconnects(
+    hubspot_connection: Connection, providers, page
+) -> None:
+    providers.hubspot(
+        "POST", "/_emulator/faults", json={"path_regex": "^/oauth/v1/refresh-tokens/", "reset_connection": True}
+    )
+    open_connections(page, providers.base_url)
+    page.get_by_test_id("connection-hubspot").get_by_role("button", name="Disconnect").click()
+    page.get_by_role("dialog").get_by_role("button", name="Disconnect HubSpot").click()
+    page.wait_for_load_state()
+    text = " ".join(page.locator(".messages .notice").all_inner_texts())
+    assert "Disconnected here, but we couldn't reach HubSpot to revoke access" in text
+    assert "Connected Apps" in text
+    assert status_of(page, "hubspot") == "Disconnected"
+    hubspot_connection.refresh_from_db()
+    assert hubspot_connection.refresh_token_encrypted == ""

@@ -53,6 +53,8 @@ class Connection(models.Model):
     next_refresh_attempt_at = models.DateTimeField(null=True, blank=True)
     last_refresh_error = models.TextField(blank=True)
     last_tested_at = models.DateTimeField(null=True, blank=True)
+    # Last time a quiet background check (or a test) proved the token works.
+    last_checked_at = models.DateTimeField(null=True, blank=True)
 
     disconnected_at = models.DateTimeField(null=True, blank=True)
     disconnected_by = models.ForeignKey(

@@ -65,25 +65,38 @@ def disconnect(connection: Connection, by: User) -> Outcome:
     return Outcome("success", messages.DISCONNECTED.format(name=provider.name))
 
 
+def prove_access(connection: Connection) -> Connection:
+    """One cheap authenticated call, retried once with a freshly refreshed token if refused;
+    refused again means the grant is gone (the connection is marked revoked).
+
+    Raises ConnectionUnavailable when the connection can't be used (revoked, or refresh failing),
+    Unreachable/RateLimited for network trouble, other ProviderErrors for odd answers.
+    """
+    provider = get_provider(connection.provider)
+    try:
+        _probe(connection)
+    except Unauthorized:
+        connection = refresh_connection(connection.pk, force=True)
+        if connection.status != Status.CONNECTED:
+            raise ConnectionUnavailable(connection) from None
+        try:
+            _probe(connection)
+        except Unauthorized as exc:
+            mark_revoked(connection, f"{provider.name} refused a freshly refreshed token: {exc.message}")
+            raise ConnectionUnavailable(connection) from exc
+    connection.last_checked_at = timezone.now()
+    connection.save(update_fields=["last_checked_at"])
+    return connection
+
+
 def verify_connection(connection: Connection, by: User) -> Outcome:
-    """Prove the connection works now: refresh if due, one cheap call, and once more with a fresh
-    token if the provider refuses the current one. Refused again means the grant is gone."""
+    """The Test connection button: prove access now and say what happened."""
     provider = get_provider(connection.provider)
     fmt = {"name": provider.name, "noun": provider.account_noun, "account": connection.account_id}
     if connection.status != Status.CONNECTED:
         return Outcome("error", messages.TEST_NOT_CONNECTED.format(**fmt))
     try:
-        try:
-            _probe(connection)
-        except Unauthorized:
-            connection = refresh_connection(connection.pk, force=True)
-            if connection.status != Status.CONNECTED:
-                raise ConnectionUnavailable(connection) from None
-            try:
-                _probe(connection)
-            except Unauthorized as exc:
-                mark_revoked(connection, f"{provider.name} refused a freshly refreshed token: {exc.message}")
-                raise ConnectionUnavailable(connection) from exc
+        connection = prove_access(connection)
     except ConnectionUnavailable as exc:
         connection = exc.connection
         if connection.status == Status.CONNECTED:  # refresh is failing transiently
@@ -101,7 +114,7 @@ def verify_connection(connection: Connection, by: User) -> Outcome:
     except (ProviderError, ValueError) as exc:
         record_event(connection, EventKind.TEST_FAILED, f"Test failed: {exc}", actor=by)
         return Outcome("error", f"{provider.name} answered unexpectedly: {exc}.")
-    connection.last_tested_at = timezone.now()
+    connection.last_tested_at = connection.last_checked_at
     connection.save(update_fields=["last_tested_at"])
     record_event(connection, EventKind.TESTED, "Test connection succeeded.", actor=by)
     return Outcome("success", messages.TEST_OK.format(**fmt))
