@@ -89,13 +89,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         Child(
             "web server",
             python_module(
-                "uvicorn",
-                "simplecommercesync.asgi:application",
-                "--host",
-                args.host,
-                "--port",
-                str(args.port),
-                "--no-access-log",
+                "gunicorn",
+                "simplecommercesync.wsgi:application",
+                "--bind",
+                f"{args.host}:{args.port}",
+                "--workers",
+                str(args.web_workers),
+                "--threads",
+                "4",
                 "--log-level",
                 "warning",
             ),
@@ -153,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--quickbooks-port", type=int, default=8102, help="demo QuickBooks emulator port (default 8102)"
+    )
+    serve.add_argument(
+        "--web-workers", type=int, default=2, help="web server processes (default 2), 4 threads each"
     )
     serve.add_argument("--no-worker", action="store_true", help="do not start the embedded worker")
     serve.set_defaults(func=cmd_serve)

@@ -167,6 +167,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         # run_huey installs its own handler; not propagating avoids every line twice.
         "huey": {"level": "INFO", "propagate": False},
     },
