@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 
 class ProviderError(Exception):
     def __init__(self, message: str, *, status: int | None = None, body: Any = None) -> None:
@@ -47,3 +49,25 @@ class Rejected(ProviderError):
 
 
 TRANSIENT = (Unreachable, RateLimited)
+
+
+def parsed_body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def error_for_status(
+    response: httpx.Response, message: str, body: Any, default_retry_after: float
+) -> ProviderError:
+    """The typed error for a failed response; the caller has already read the provider's message."""
+    status = response.status_code
+    if status == 429:
+        retry_after = float(response.headers.get("Retry-After") or default_retry_after)
+        return RateLimited(message, retry_after=retry_after, body=body)
+    if status >= 500:
+        return Unreachable(message, status=status, body=body)
+    if status in (401, 403) and not (status == 403 and body and "MISSING_SCOPES" in str(body)):
+        return Unauthorized(message, status=status, body=body)
+    return Rejected(message, status=status, body=body)

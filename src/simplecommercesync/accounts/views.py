@@ -82,26 +82,29 @@ def account(request: HttpRequest) -> HttpResponse:
     return _account_page(request)
 
 
+def _save_own_settings(
+    request: HttpRequest, form_class: type[ProfileForm] | type[NotificationsForm], key: str, done: str
+) -> HttpResponse:
+    form = form_class(request.POST, instance=_user(request))
+    if not form.is_valid():
+        return _account_page(request, 400, **{key: form})
+    form.save()
+    messages.success(request, done)
+    return redirect("accounts:account")
+
+
 @login_required
 @require_POST
 def update_profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST, instance=_user(request))
-    if not form.is_valid():
-        return _account_page(request, 400, profile_form=form)
-    form.save()
-    messages.success(request, "Display name saved.")
-    return redirect("accounts:account")
+    return _save_own_settings(request, ProfileForm, "profile_form", "Display name saved.")
 
 
 @login_required
 @require_POST
 def update_notifications(request: HttpRequest) -> HttpResponse:
-    form = NotificationsForm(request.POST, instance=_user(request))
-    if not form.is_valid():
-        return _account_page(request, 400, notifications_form=form)
-    form.save()
-    messages.success(request, "Notification settings saved.")
-    return redirect("accounts:account")
+    return _save_own_settings(
+        request, NotificationsForm, "notifications_form", "Notification settings saved."
+    )
 
 
 @login_required

@@ -1,7 +1,7 @@
 """HubSpot error bodies → our typed provider errors.
 
 HubSpot answers errors as {"status": "error", "message", "correlationId", "category", ...}
-(developers.hubspot.com, "Error handling").
+(developers.hubspot.com, "Error handling"); a 403 MISSING_SCOPES is a refusal, not lost access.
 """
 
 from __future__ import annotations
@@ -10,20 +10,7 @@ from typing import Any
 
 import httpx
 
-from simplecommercesync.provider_errors import (
-    ProviderError,
-    RateLimited,
-    Rejected,
-    Unauthorized,
-    Unreachable,
-)
-
-
-def _body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
+from simplecommercesync.provider_errors import error_for_status, parsed_body
 
 
 def hubspot_message(body: Any, fallback: str) -> str:
@@ -35,15 +22,6 @@ def hubspot_message(body: Any, fallback: str) -> str:
 def raise_for_hubspot(response: httpx.Response) -> None:
     if response.is_success:
         return
-    body = _body(response)
-    status = response.status_code
-    message = hubspot_message(body, f"HubSpot answered HTTP {status}")
-    if status == 429:
-        retry_after = float(response.headers.get("Retry-After", "10") or 10)
-        raise RateLimited(message, retry_after=retry_after, body=body)
-    if status >= 500:
-        raise Unreachable(message, status=status, body=body)
-    if status == 401:
-        raise Unauthorized(message, status=status, body=body)
-    error: type[ProviderError] = Rejected
-    raise error(message, status=status, body=body)
+    body = parsed_body(response)
+    message = hubspot_message(body, f"HubSpot answered HTTP {response.status_code}")
+    raise error_for_status(response, message, body, default_retry_after=10)

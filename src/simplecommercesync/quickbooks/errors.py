@@ -11,14 +11,7 @@ from typing import Any
 
 import httpx
 
-from simplecommercesync.provider_errors import RateLimited, Rejected, Unauthorized, Unreachable
-
-
-def _body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
+from simplecommercesync.provider_errors import error_for_status, parsed_body
 
 
 def fault_message(body: Any, fallback: str) -> str:
@@ -36,15 +29,6 @@ def fault_message(body: Any, fallback: str) -> str:
 def raise_for_quickbooks(response: httpx.Response) -> None:
     if response.is_success:
         return
-    body = _body(response)
-    status = response.status_code
-    message = fault_message(body, f"QuickBooks answered HTTP {status}")
-    if status == 429:
-        raise RateLimited(
-            message, retry_after=float(response.headers.get("Retry-After", "60") or 60), body=body
-        )
-    if status >= 500:
-        raise Unreachable(message, status=status, body=body)
-    if status in (401, 403):
-        raise Unauthorized(message, status=status, body=body)
-    raise Rejected(message, status=status, body=body)
+    body = parsed_body(response)
+    message = fault_message(body, f"QuickBooks answered HTTP {response.status_code}")
+    raise error_for_status(response, message, body, default_retry_after=60)
