@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/scs
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint bench install install-dev browser clean
+.PHONY: run test lint install install-dev browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
