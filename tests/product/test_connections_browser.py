@@ -100,7 +100,7 @@ def test_reconnect_resumes_and_signals_healthy(page, providers: Providers, admin
         sign_in_browser(page, providers.base_url, admin.email)
         connect_hubspot(page, providers.base_url, PORTAL_1)
         disconnect(page, "hubspot")
-        page.get_by_test_id("connection-hubspot").get_by_role("button", name="Reconnect").click()
+        page.get_by_test_id("connection-hubspot").get_by_role("button", name="Connect HubSpot").click()
         hubspot_authorize(page, PORTAL_1)  # still signed in at HubSpot: no sign-in page this time
         page.wait_for_url(f"{providers.base_url}/settings/connections/")
     finally:
@@ -123,7 +123,7 @@ def test_switching_portal_warns_before_and_after(page, providers: Providers, adm
         warning = page.get_by_test_id("switch-warning-hubspot").inner_text()
         assert f"Last connected to portal {PORTAL_1}" in warning
         assert "won't link to the new portal's records" in warning
-        page.get_by_test_id("connection-hubspot").get_by_role("button", name="Reconnect").click()
+        page.get_by_test_id("connection-hubspot").get_by_role("button", name="Connect HubSpot").click()
         hubspot_authorize(page, PORTAL_2)
         page.wait_for_url(f"{providers.base_url}/settings/connections/")
     finally:
@@ -154,6 +154,15 @@ def test_uninstall_in_hubspot_connected_apps_shows_revoked_on_test(
     assert "Connected Apps" in explanation and "Reconnect" in explanation
     page.get_by_role("link", name="Dashboard").click()
     assert "access was revoked" in page.get_by_test_id("banner-hubspot").inner_text()
+    # Recovering is one click and one consent away.
+    page.get_by_test_id("banner-hubspot").get_by_role("link", name="Reconnect").click()
+    page.get_by_test_id("connection-hubspot").get_by_role("button", name="Reconnect").click()
+    hubspot_authorize(page, PORTAL_1)
+    page.wait_for_url(f"{providers.base_url}/settings/connections/")
+    assert status_of(page, "hubspot") == "Connected"
+    assert "Reconnected to HubSpot portal 2468101" in flash_text(page)
+    page.get_by_role("link", name="Dashboard").click()
+    assert page.get_by_test_id("banner-hubspot").count() == 0
 
 
 def test_cancel_on_hubspot_consent_changes_nothing(page, providers: Providers, admin: User) -> None:

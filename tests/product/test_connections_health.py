@@ -280,7 +280,9 @@ class TestStateChecks:
         assert not OAuthState.objects.exists()
 
 
-def test_intuit_side_disconnect_is_found_by_the_background_check(page, providers: Providers, admin: User) -> None:
+def test_intuit_side_disconnect_is_found_by_the_background_check(
+    page, providers: Providers, admin: User
+) -> None:
     from simplecommercesync.connections.tasks import check_connections_quietly
 
     sign_in_browser(page, providers.base_url, admin.email)
@@ -298,7 +300,9 @@ def test_disconnect_when_the_provider_cannot_be_reached_still_disconnects(
     hubspot_connection: Connection, providers, page
 ) -> None:
     providers.hubspot(
-        "POST", "/_emulator/faults", json={"path_regex": "^/oauth/v1/refresh-tokens/", "reset_connection": True}
+        "POST",
+        "/_emulator/faults",
+        json={"path_regex": "^/oauth/v1/refresh-tokens/", "reset_connection": True},
     )
     open_connections(page, providers.base_url)
     page.get_by_test_id("connection-hubspot").get_by_role("button", name="Disconnect").click()
@@ -310,3 +314,21 @@ def test_disconnect_when_the_provider_cannot_be_reached_still_disconnects(
     assert status_of(page, "hubspot") == "Disconnected"
     hubspot_connection.refresh_from_db()
     assert hubspot_connection.refresh_token_encrypted == ""
+
+
+def test_periodic_pass_refreshes_what_is_due_and_forgets_old_states(
+    hubspot_connection: Connection, providers, admin: User
+) -> None:
+    from simplecommercesync.connections.tasks import refresh_due_connections
+
+    expire_soon(hubspot_connection, 8 * 60)  # inside the periodic margin, outside the on-demand one
+    old = OAuthState.objects.create(
+        state="old", provider="hubspot", workspace=admin.workspace, user=admin, session_binding="x"
+    )
+    OAuthState.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    refresh_due_connections.call_local()
+    assert providers.requests_to("hubspot", HUBSPOT_TOKEN_ROUTE) == 1
+    hubspot_connection.refresh_from_db()
+    assert hubspot_connection.access_token_valid_for() > timedelta(minutes=25)
+    assert hubspot_connection.last_checked_at is not None
+    assert not OAuthState.objects.filter(state="old").exists()

@@ -31,12 +31,32 @@ def port_open(port: int) -> bool:
 
 def test_serve_demo_end_to_end(tmp_path: Path) -> None:
     web, hub, qbo = free_port(), free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCS_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SCS_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))
+    }
     env["SCS_VAR_DIR"] = str(tmp_path)
     process = subprocess.Popen(
-        [sys.executable, "-m", "simplecommercesync", "serve", "--demo", "--port", str(web),
-         "--hubspot-port", str(hub), "--quickbooks-port", str(qbo), "--web-workers", "1"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "simplecommercesync",
+            "serve",
+            "--demo",
+            "--port",
+            str(web),
+            "--hubspot-port",
+            str(hub),
+            "--quickbooks-port",
+            str(qbo),
+            "--web-workers",
+            "1",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     banner: list[str] = []
     try:
@@ -61,12 +81,20 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
             assert token
             home = browser.post(
                 "/sign-in/",
-                data={"username": match.group(1), "password": match.group(2), "csrfmiddlewaretoken": token.group(1)},
+                data={
+                    "username": match.group(1),
+                    "password": match.group(2),
+                    "csrfmiddlewaretoken": token.group(1),
+                },
             )
-            assert home.status_code == 200 and "Dashboard" in home.text and "Northwind Outfitters" in home.text
+            assert (
+                home.status_code == 200 and "Dashboard" in home.text and "Northwind Outfitters" in home.text
+            )
             assert browser.get("/readyz").json()["status"] == "ready"
         assert httpx.get(f"http://127.0.0.1:{hub}/_emulator/state").status_code == 200
-        assert httpx.get(f"http://127.0.0.1:{qbo}/.well-known/openid_sandbox_configuration").status_code == 200
+        assert (
+            httpx.get(f"http://127.0.0.1:{qbo}/.well-known/openid_sandbox_configuration").status_code == 200
+        )
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=30)

@@ -71,7 +71,9 @@ class ConnectionView:
 
     @property
     def connect_label(self) -> str:
-        if self.connection and self.connection.last_account_id:
+        """ "Reconnect" fixes a connection that broke; after a deliberate disconnect, connecting
+        again is just "Connect HubSpot" (the seed's own words for both)."""
+        if self.connection and self.status == Status.DISCONNECTED and self.connection.cause != Cause.BY_USER:
             return "Reconnect"
         return f"Connect {self.provider.name}"
 

@@ -13,7 +13,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from simplecommercesync.provider_errors import ProviderError
 
-from .models import Connection, Status
+from .models import Connection, OAuthState, Status
 from .operations import prove_access
 from .refresh import PERIODIC_MARGIN, ConnectionUnavailable, refresh_connection
 
@@ -36,6 +36,8 @@ def refresh_due_connections() -> None:
         except Exception:  # one broken connection must not starve the others
             logger.exception("refresh of connection %s failed unexpectedly", connection_id)
     check_connections_quietly()
+    # States live 10 minutes; a day later nobody can be mid-authorization with them.
+    OAuthState.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).delete()
 
 
 def check_connections_quietly() -> None:
