@@ -21,3 +21,5 @@ class EmulatorConfig:
     redirect_uris: list[str] = field(default_factory=lambda: [DEMO_REDIRECT_URI])
     # Extra time each Accounting API call takes while holding its concurrency slot.
     latency_ms: int = 0
+    # Answer 429 throttles as XML, as Intuit's gateway may do (the client must go by the status).
+    throttle_xml: bool = False

@@ -7,6 +7,7 @@ OAuth errors: https://developer.intuit.com/app/developer/qbo/docs/develop/authen
 from __future__ import annotations
 
 from typing import Any
+from xml.sax.saxutils import escape
 
 from starlette.responses import JSONResponse, Response
 
@@ -172,6 +173,22 @@ def render_fault(fault: QBOFault) -> Response:
     if isinstance(fault, ThrottleExceededError):
         headers["Retry-After"] = str(max(1, round(fault.retry_after_s)))
     return JSONResponse(fault_body(fault), fault.status, headers=headers)
+
+
+def render_fault_xml(fault: QBOFault) -> Response:
+    """The XML IntuitResponse shape; Intuit's gateway may answer throttles this way (API_NOTES)."""
+    detail = escape(fault.detail or fault.message)
+    body = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="{qbo_time(utcnow())}">'
+        f'<Fault type="{fault.fault_type}"><Error code="{fault.code}">'
+        f"<Message>{escape(fault.message)}</Message><Detail>{detail}</Detail>"
+        "</Error></Fault></IntuitResponse>"
+    )
+    response = Response(body, fault.status, media_type="application/xml")
+    if isinstance(fault, ThrottleExceededError):
+        response.headers["Retry-After"] = str(max(1, round(fault.retry_after_s)))
+    return response
 
 
 def authentication_body() -> dict[str, Any]:

@@ -29,6 +29,8 @@ KNOWN_SCOPES = frozenset(
 CODE_LIFETIME = timedelta(minutes=10)
 # x_refresh_token_expires_in Intuit reports on a fresh refresh token (~101 days).
 REFRESH_TOKEN_LIFETIME_S = 8726400
+# Intuit access tokens are JWEs of roughly a kilobyte: storage for them must not be short.
+JWE_HEADER = "eyJlbmMiOiJBMTI4Q0JDLUhTMjU2IiwiYWxnIjoiZGlyIn0.."
 
 
 @dataclass
@@ -337,7 +339,7 @@ class OAuthBackend:
 
     def _new_access_token(self, grant: Grant) -> AccessToken:
         token = AccessToken(
-            token="eyJ" + secrets.token_urlsafe(48),
+            token=JWE_HEADER + secrets.token_urlsafe(720),
             grant_id=grant.grant_id,
             expires_at=utcnow() + self.access_token_lifetime,
         )
@@ -347,7 +349,7 @@ class OAuthBackend:
     def _new_refresh_token(self, grant: Grant) -> RefreshToken:
         now = utcnow()
         token = RefreshToken(
-            token="RT1-" + secrets.token_urlsafe(40),
+            token=f"AB11{int(now.timestamp())}" + secrets.token_hex(18),
             grant_id=grant.grant_id,
             issued_at=now,
             expires_at=now + timedelta(seconds=REFRESH_TOKEN_LIFETIME_S),

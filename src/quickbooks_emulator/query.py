@@ -10,15 +10,16 @@ OR, GROUP BY and JOIN are not part of the language. Strings use single quotes, b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from .clock import parse_qbo_datetime
 from .exceptions import QueryParseError, QueryValidationError
 
+T = TypeVar("T")
 # Responses never carry more than 1000 entities; a bigger MAXRESULTS is capped.
 MAX_RESULTS_CAP = 1000
 DEFAULT_MAX_RESULTS = 100
@@ -355,11 +356,21 @@ def _like(stored: Any, pattern: str) -> bool:
 
 def matches(entity: dict[str, Any], condition: Condition) -> bool:
     stored = resolve(entity, condition.field)
+    if condition.field.lower().endswith("id") or condition.field.lower().endswith("ref"):
+        # Ids are numeric strings: `Id > '9'` must find Id 10.
+        stored = _numeric_id(stored)
+        condition = Condition(
+            condition.field, condition.operator, tuple(_numeric_id(v) for v in condition.values)
+        )
     if condition.operator == "LIKE":
         return _like(stored, str(condition.values[0]))
     if condition.operator == "IN":
         return any(_compare(stored, "=", value) for value in condition.values)
     return _compare(stored, condition.operator, condition.values[0])
+
+
+def _numeric_id(value: Any) -> Any:
+    return Decimal(value) if isinstance(value, str) and value.isdigit() else value
 
 
 def _compare(stored: Any, operator: str, wanted: Any) -> bool:
@@ -415,18 +426,19 @@ def validate_fields(query: Query, queryable: Iterable[str]) -> None:
         raise QueryValidationError(f"QueryValidationError: property '{name}' is not queryable")
 
 
-def run(query: Query, entities: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """Filter, order and page rendered entities; returns (page, total matching)."""
-    selected = [e for e in entities if all(matches(e, c) for c in query.conditions)]
+def run(query: Query, items: list[T], view: Callable[[T], dict[str, Any]]) -> tuple[list[T], int]:
+    """Filter, order and page items seen through `view`; returns (page, total matching)."""
+    viewed = [(view(item), item) for item in items]
+    selected = [pair for pair in viewed if all(matches(pair[0], c) for c in query.conditions)]
     if query.ordering:
         for ordering in reversed(query.ordering):  # stable sorts, last key first
             name = ordering.field
-            selected.sort(key=lambda e: _sort_key(e, name), reverse=ordering.descending)
+            selected.sort(key=lambda pair: _sort_key(pair[0], name), reverse=ordering.descending)
     else:
-        selected.sort(key=lambda e: _sort_key(e, "Id"))
+        selected.sort(key=lambda pair: _sort_key(pair[0], "Id"))
     total = len(selected)
     start = query.start_position - 1
-    return selected[start : start + query.max_results], total
+    return [item for _, item in selected[start : start + query.max_results]], total
 
 
 def project(entity: dict[str, Any], names: list[str]) -> dict[str, Any]:

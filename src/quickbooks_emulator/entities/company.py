@@ -21,12 +21,13 @@ from ..exceptions import (
     StaleObjectError,
     UnsupportedOperationError,
 )
-from ..query import parse_query, project, run, validate_fields
+from ..query import Query, parse_query, project, run, validate_fields
 from .accounts import AccountKind
 from .base import SERVER_FIELDS, EntityKind, Record, clean
 from .customers import CustomerKind
+from .indexes import CompanyIndexes
 from .items import ItemKind
-from .payments import PaymentKind, applied_amounts
+from .payments import PaymentKind
 from .taxes import TaxCodeKind, TaxRateKind
 from .transactions import EstimateKind, InvoiceKind
 
@@ -103,6 +104,7 @@ class CompanyBackend:
         self.records: dict[str, dict[str, Record]] = {name: {} for name in KINDS}
         self.next_ids: dict[str, int] = {name: 1 for name in KINDS}
         self.idempotent_responses: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.indexes = CompanyIndexes()
 
     # -- lookups ---------------------------------------------------------------------------
     def kind(self, entity: str) -> EntityKind:
@@ -139,18 +141,15 @@ class CompanyBackend:
 
     # -- money derived from other records ---------------------------------------------------
     def payments_for_invoice(self, invoice_id: str) -> list[Record]:
-        return [
-            payment
-            for payment in self.live_records("Payment")
-            if invoice_id in applied_amounts(payment.fields)
-        ]
+        payment_ids = self.indexes.applied(invoice_id)
+        return [self.records["Payment"][payment_id] for payment_id in sorted(payment_ids, key=int)]
 
     def applied_to_invoice(self, invoice_id: str, excluding_payment: str | None = None) -> Decimal:
-        total = ZERO
-        for payment in self.live_records("Payment"):
-            if payment.id != excluding_payment:
-                total += applied_amounts(payment.fields).get(invoice_id, ZERO)
-        return total
+        applied = self.indexes.applied(invoice_id)
+        return sum(
+            (amount for payment_id, amount in applied.items() if payment_id != excluding_payment),
+            ZERO,
+        )
 
     def refresh_invoice_balance(self, invoice_id: str) -> None:
         """Payments changed: the invoice's Balance moves and it counts as updated (CDC, webhooks)."""
@@ -161,26 +160,11 @@ class CompanyBackend:
         if balance != invoice.fields.get("Balance"):
             invoice.fields["Balance"] = balance
             invoice.fields["HomeBalance"] = balance
+            self.indexes.update(invoice)
             self._touch(invoice, "Update")
 
     def customer_balance(self, customer_id: str) -> Decimal:
-        open_invoices = sum(
-            (
-                Decimal(str(r.fields.get("Balance", 0)))
-                for r in self.live_records("Invoice")
-                if r.fields["CustomerRef"]["value"] == customer_id
-            ),
-            ZERO,
-        )
-        credits = sum(
-            (
-                Decimal(str(r.fields.get("UnappliedAmt", 0)))
-                for r in self.live_records("Payment")
-                if r.fields["CustomerRef"]["value"] == customer_id
-            ),
-            ZERO,
-        )
-        return open_invoices - credits
+        return self.indexes.balance(customer_id)
 
     # -- writes ----------------------------------------------------------------------------
     def insert(self, entity: str, fields: dict[str, Any], entity_id: str | None = None) -> Record:
@@ -200,6 +184,7 @@ class CompanyBackend:
         now = utcnow()
         record = Record(entity, self._next_id(entity), 0, now, now, fields)
         self.records[entity][record.id] = record
+        self.indexes.update(record)
         kind.after_save(self, record, None)
         self._emit(record, "Create")
         return self.render(record)
@@ -218,6 +203,7 @@ class CompanyBackend:
         previous = record.fields
         fields = kind.prepare(self, incoming, record)
         record.fields = fields
+        self.indexes.update(record)
         kind.after_save(self, record, previous)
         self._touch(record, "Update")
         return self.render(record)
@@ -232,6 +218,7 @@ class CompanyBackend:
         record = self._current(entity, body)
         kind.before_delete(self, record)
         record.deleted = True
+        self.indexes.update(record)
         kind.after_save(self, record, record.fields)
         self._touch(record, "Delete")
         return {"domain": "QBO", "status": "Deleted", "Id": record.id}
@@ -244,6 +231,7 @@ class CompanyBackend:
         previous = record.fields
         record.fields = kind.void(self, record)
         record.voided = True
+        self.indexes.update(record)
         kind.after_save(self, record, previous)
         self._touch(record, "Void")
         return self.render(record)
@@ -272,12 +260,12 @@ class CompanyBackend:
         if not any(c.field.lower() == "active" for c in query.conditions):
             # Name-list entities answer only active ones unless the query filters on Active.
             records = [r for r in records if r.fields.get("Active", True) is not False]
-        rendered = [self.render(r) for r in records]
-        page, total = run(query, rendered)
+        page_records, total = run(query, records, self._query_view(query))
         if query.count:
             return {"totalCount": total}
-        if not page:
+        if not page_records:
             return {}
+        page = [self.render(r) for r in page_records]
         if query.fields:
             page = [project(entity, query.fields) for entity in page]
         return {
@@ -285,6 +273,23 @@ class CompanyBackend:
             "startPosition": query.start_position,
             "maxResults": len(page),
         }
+
+    def _query_view(self, query: Query) -> Callable[[Record], dict[str, Any]]:
+        """What WHERE/ORDERBY look at: stored fields, unless they name a field only rendering
+        computes (Customer.Balance...), so big companies need not render every record."""
+        names = {c.field.lower() for c in query.conditions} | {o.field.lower() for o in query.ordering}
+        rendered_only = {name.lower() for name in self.kind(query.entity).computed}
+        if any(name.split(".")[0] in rendered_only for name in names):
+            return self.render
+        with_metadata = any(name.startswith("metadata.") for name in names)
+
+        def view(record: Record) -> dict[str, Any]:
+            fields = {**record.fields, "Id": record.id}
+            if with_metadata:
+                fields["MetaData"] = record.envelope()["MetaData"]
+            return fields
+
+        return view
 
     def cdc(self, entities: list[str], changed_since: datetime) -> list[dict[str, Any]]:
         if changed_since < utcnow() - timedelta(days=CDC_MAX_DAYS):
@@ -380,6 +385,11 @@ class CompanyBackend:
         value = self.next_ids[entity]
         self.next_ids[entity] = value + 1
         return str(value)
+
+    def touch(self, record: Record) -> None:
+        """Another record's write changed this one (an invoice closing its estimate)."""
+        self.indexes.update(record)
+        self._touch(record, "Update")
 
     def _touch(self, record: Record, operation: str) -> None:
         record.sync_token += 1

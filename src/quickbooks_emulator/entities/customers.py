@@ -51,15 +51,13 @@ class CustomerKind(EntityKind):
                 "a name part (GivenName, FamilyName...) or CompanyName",
                 element="DisplayName",
             )
-        own_id = existing.id if existing else None
-        for other in company.live_records("Customer"):
-            other_name = str(other.fields.get("DisplayName", "")).lower()
-            if other.id != own_id and other_name == display.lower():
-                raise DuplicateNameError(
-                    "The name supplied already exists. : Another customer, vendor or employee "
-                    f"is already using this name. Please use a different name. Id={other.id}",
-                    element="DisplayName",
-                )
+        holder = company.indexes.holder("Customer", display)
+        if holder is not None and (existing is None or holder != existing.id):
+            raise DuplicateNameError(
+                "The name supplied already exists. : Another customer, vendor or employee "
+                f"is already using this name. Please use a different name. Id={holder}",
+                element="DisplayName",
+            )
         fields["DisplayName"] = display
         fields["Active"] = bool_field(fields, "Active", True)
         fields["Taxable"] = bool_field(fields, "Taxable", True)

@@ -34,14 +34,13 @@ class ItemKind(EntityKind):
     ) -> dict[str, Any]:
         fields = {k: v for k, v in incoming.items() if k not in self.computed}
         name = str(require(fields, "Name", self.name)).strip()
-        own_id = existing.id if existing else None
-        for other in company.live_records("Item"):
-            if other.id != own_id and str(other.fields.get("Name", "")).lower() == name.lower():
-                raise DuplicateNameError(
-                    f"The name supplied already exists. : Another product or service is already "
-                    f"using this name. Id={other.id}",
-                    element="Name",
-                )
+        holder = company.indexes.holder("Item", name)
+        if holder is not None and (existing is None or holder != existing.id):
+            raise DuplicateNameError(
+                f"The name supplied already exists. : Another product or service is already "
+                f"using this name. Id={holder}",
+                element="Name",
+            )
         item_type = str(require(fields, "Type", self.name))
         if item_type not in ITEM_TYPES:
             raise BusinessValidationError(

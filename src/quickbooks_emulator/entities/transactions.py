@@ -220,25 +220,19 @@ class SalesTransactionKind(EntityKind):
 
     def _doc_number(self, company: CompanyBackend, fields: dict[str, Any], existing: Record | None) -> str:
         doc_number = str(fields.get("DocNumber") or "").strip()
-        others = [r for r in company.live_records(self.name) if not existing or r.id != existing.id]
         if doc_number:
-            for other in others:
-                if str(other.fields.get("DocNumber", "")) == doc_number:
-                    raise DuplicateDocNumberError(
-                        f"Duplicate Document Number Error : You must specify a different number. "
-                        f"This number has already been used. DocNumber={doc_number} is assigned "
-                        f"to TxnType={self.name} with TxnId={other.id}",
-                        element="DocNumber",
-                    )
+            holder = company.indexes.holder(self.name, doc_number)
+            if holder is not None and (existing is None or holder != existing.id):
+                raise DuplicateDocNumberError(
+                    f"Duplicate Document Number Error : You must specify a different number. "
+                    f"This number has already been used. DocNumber={doc_number} is assigned "
+                    f"to TxnType={self.name} with TxnId={holder}",
+                    element="DocNumber",
+                )
             return doc_number
         if existing is not None and existing.fields.get("DocNumber"):
             return str(existing.fields["DocNumber"])
-        numbers = [
-            int(str(r.fields.get("DocNumber")))
-            for r in others
-            if str(r.fields.get("DocNumber", "")).isdigit()
-        ]
-        return str(max([FIRST_DOC_NUMBER - 1, *numbers]) + 1)
+        return str(max(FIRST_DOC_NUMBER - 1, company.indexes.max_doc_number(self.name)) + 1)
 
 
 class InvoiceKind(SalesTransactionKind):
@@ -264,9 +258,27 @@ class InvoiceKind(SalesTransactionKind):
         fields["Balance"] = fields["TotalAmt"] - applied
         fields["HomeBalance"] = fields["Balance"]
         fields["Deposit"] = ZERO
-        fields["LinkedTxn"] = [
-            link for link in fields.get("LinkedTxn") or [] if link.get("TxnType") == "Estimate"
-        ]
+        estimate_links = []
+        for link in fields.get("LinkedTxn") or []:
+            if link.get("TxnType") != "Estimate":
+                continue  # payments are linked by the server, from the payment side
+            estimate = company.find("Estimate", str(link.get("TxnId")))
+            if estimate is None:
+                raise invalid_reference("LinkedTxn", str(link.get("TxnId")), "Estimate")
+            estimate_links.append({"TxnId": estimate.id, "TxnType": "Estimate"})
+        fields["LinkedTxn"] = estimate_links
+
+    def after_save(self, company: CompanyBackend, record: Record, previous: dict[str, Any] | None) -> None:
+        # Invoicing an estimate closes it and links it back (QBO "Estimate" reference, LinkedTxn).
+        for link in record.fields.get("LinkedTxn", []):
+            estimate = company.find("Estimate", link["TxnId"])
+            if estimate is None or record.deleted:
+                continue
+            back_link = {"TxnId": record.id, "TxnType": "Invoice"}
+            if back_link not in estimate.fields.get("LinkedTxn", []):
+                estimate.fields["LinkedTxn"] = [*estimate.fields.get("LinkedTxn", []), back_link]
+                estimate.fields["TxnStatus"] = "Closed"
+                company.touch(estimate)
 
     def render(self, company: CompanyBackend, record: Record) -> dict[str, Any]:
         body = to_wire(record.fields)
