@@ -179,3 +179,35 @@ def test_createadmin_is_idempotent(db: None, capsys) -> None:
 def test_createadmin_rejects_short_password(db: None, capsys) -> None:
     assert main(["createadmin", "--email", "a@b.example", "--password", "short"]) == 2
     assert "at least 8 characters" in capsys.readouterr().err
+
+
+def test_admin_sets_a_forgotten_password_and_lifts_the_lockout(admin: User, member: User) -> None:
+    stranger = Client()
+    for _ in range(5):
+        stranger.post(reverse("accounts:login"), {"username": member.email, "password": "wrong-guess"})
+    assert (
+        stranger.post(reverse("accounts:login"), {"username": member.email, "password": PASSWORD}).status_code
+        == 429
+    )
+    url = reverse("accounts:member_password", args=[member.pk])
+    assert signed_in(member).post(url, {"password": "whatever-123"}).status_code == 403
+    short = signed_in(admin).post(url, {"password": "short"}, follow=True)
+    assert b"not changed" in short.content
+    signed_in(admin).post(url, {"password": "fresh-start-9"})
+    member.refresh_from_db()
+    assert member.check_password("fresh-start-9")
+    response = Client().post(
+        reverse("accounts:login"), {"username": member.email, "password": "fresh-start-9"}
+    )
+    assert response.status_code == 302
+
+
+def test_admin_cannot_reach_people_of_another_workspace(admin: User) -> None:
+    other = Workspace.objects.create(name="Other")
+    outsider = User.objects.create_user("out@other.example", PASSWORD, workspace=other)
+    response = signed_in(admin).post(
+        reverse("accounts:member_password", args=[outsider.pk]), {"password": "x" * 10}
+    )
+    assert response.status_code == 404
+    outsider.refresh_from_db()
+    assert outsider.check_password(PASSWORD)

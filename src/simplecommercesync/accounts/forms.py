@@ -109,3 +109,12 @@ class AddMemberForm(forms.Form):
         value: str = self.cleaned_data["password"]
         password_validation.validate_password(value)
         return value
+
+
+class SetMemberPasswordForm(forms.Form):
+    password = forms.CharField(label="New password", strip=False, widget=forms.PasswordInput)
+
+    def clean_password(self) -> str:
+        value: str = self.cleaned_data["password"]
+        password_validation.validate_password(value)
+        return value

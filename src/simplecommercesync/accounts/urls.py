@@ -19,4 +19,5 @@ urlpatterns = [
     ),
     path("settings/account/workspace/", views.update_workspace, name="workspace"),
     path("settings/account/team/", views.add_member, name="add_member"),
+    path("settings/account/team/<int:user_id>/password/", views.set_member_password, name="member_password"),
 ]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.utils import reset as reset_login_lockout
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -20,6 +21,7 @@ from .forms import (
     NotificationsForm,
     PasswordChangeForm,
     ProfileForm,
+    SetMemberPasswordForm,
     SignInForm,
     WorkspaceForm,
 )
@@ -169,6 +171,30 @@ def add_member(request: HttpRequest) -> HttpResponse:
         workspace=_user(request).workspace,
     )
     messages.success(request, f"{data['email']} can now sign in to this workspace.")
+    return redirect("accounts:account")
+
+
+@admin_required
+@require_POST
+def set_member_password(request: HttpRequest, user_id: int) -> HttpResponse:
+    """An admin sets a new password for someone in the same workspace (a forgotten password)."""
+    person = get_object_or_404(User, pk=user_id, workspace=_user(request).workspace)
+    form = SetMemberPasswordForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            f"Password for {person.email} not changed: "
+            + " ".join(str(error) for error in form.errors["password"]),
+        )
+        return redirect("accounts:account")
+    person.set_password(form.cleaned_data["password"])
+    person.save(update_fields=["password"])
+    person.sign_out_everywhere()
+    reset_login_lockout(username=person.email)
+    messages.success(
+        request,
+        f"New password set for {person.email}; they are signed out everywhere and can sign in with it now.",
+    )
     return redirect("accounts:account")
 
 
