@@ -30,7 +30,7 @@ from .provider_pages import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-HUBSPOT_TOKEN_ROUTE = "POST /oauth/v1/token"
+HUBSPOT_TOKEN_ROUTE = "POST /oauth/v3/token"
 QBO_TOKEN_ROUTE = "POST /oauth2/v1/tokens/bearer"
 
 
@@ -73,7 +73,7 @@ def test_timeout_on_token_endpoint_keeps_connected_with_amber_note(
     hubspot_connection: Connection, providers, page
 ) -> None:
     providers.hubspot(
-        "POST", "/_emulator/faults", json={"path_regex": "^/oauth/v1/token$", "delay_s": 4, "times": 3}
+        "POST", "/_emulator/faults", json={"path_regex": "^/oauth/v3/token$", "delay_s": 4, "times": 3}
     ).raise_for_status()
     expire_soon(hubspot_connection, 120)
     connection = refresh_connection(hubspot_connection.pk)
@@ -91,7 +91,7 @@ def test_refresh_failing_past_the_grace_period_disconnects_with_network_cause(
     hubspot_connection: Connection, providers, page
 ) -> None:
     providers.hubspot(
-        "POST", "/_emulator/faults", json={"path_regex": "^/oauth/v1/token$", "status": 503, "times": 5}
+        "POST", "/_emulator/faults", json={"path_regex": "^/oauth/v3/token$", "status": 503, "times": 5}
     )
     long_ago = timezone.now() - timedelta(hours=2)
     Connection.objects.filter(pk=hubspot_connection.pk).update(
@@ -108,7 +108,7 @@ def test_refresh_failing_past_the_grace_period_disconnects_with_network_cause(
 
 def test_one_blip_within_grace_does_not_disconnect(hubspot_connection: Connection, providers) -> None:
     providers.hubspot(
-        "POST", "/_emulator/faults", json={"path_regex": "^/oauth/v1/token$", "reset_connection": True}
+        "POST", "/_emulator/faults", json={"path_regex": "^/oauth/v3/token$", "reset_connection": True}
     )
     Connection.objects.filter(pk=hubspot_connection.pk).update(
         access_expires_at=timezone.now() - timedelta(seconds=5)

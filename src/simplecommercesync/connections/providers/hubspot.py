@@ -106,7 +106,8 @@ class HubSpotProvider(Provider):
     def endpoints(self, http: httpx.Client) -> Endpoints:
         return Endpoints(
             authorize_url=f"{self.app.auth_base_url}/oauth/authorize",
-            token_url=f"{self.app.api_base_url}/oauth/v1/token",
+            # v3: HubSpot retires the v1 token endpoint on 2027-02-16 (developers.hubspot.com changelog).
+            token_url=f"{self.app.api_base_url}/oauth/v3/token",
         )
 
     def identify(
