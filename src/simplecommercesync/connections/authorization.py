@@ -168,10 +168,7 @@ def _save_connection(
         connection.authorized_by = user
         connection.connected_at = now
         connection.last_refresh_at = None
-        connection.refresh_failures = 0
-        connection.refresh_failing_since = None
-        connection.next_refresh_attempt_at = None
-        connection.last_refresh_error = ""
+        connection.clear_refresh_trouble()
         connection.disconnected_at = None
         connection.disconnected_by = None
         connection.last_account_id = identity.account_id

@@ -88,6 +88,12 @@ class Connection(models.Model):
     def needs_attention(self) -> bool:
         return self.status == Status.DISCONNECTED and self.cause != Cause.BY_USER or self.having_trouble
 
+    def clear_refresh_trouble(self) -> None:
+        self.refresh_failures = 0
+        self.refresh_failing_since = None
+        self.next_refresh_attempt_at = None
+        self.last_refresh_error = ""
+
     def access_token_valid_for(self, now: datetime | None = None) -> timedelta:
         if self.access_expires_at is None:
             return timedelta(0)

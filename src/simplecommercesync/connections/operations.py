@@ -44,8 +44,7 @@ def disconnect(connection: Connection, by: User) -> Outcome:
         connection.cause_detail = ""
         connection.disconnected_at = timezone.now()
         connection.disconnected_by = by
-        connection.refresh_failing_since = None
-        connection.next_refresh_attempt_at = None
+        connection.clear_refresh_trouble()
         connection.save()
         note = f" Revoking at {provider.name} failed: {revoke_problem}." if revoke_problem else ""
         record_event(

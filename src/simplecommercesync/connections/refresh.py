@@ -75,24 +75,21 @@ def refresh_connection(
                 token_url = provider.endpoints(http).token_url
             token = refresh_grant(provider, token_url, refresh_token)
         except GrantRevoked as exc:
-            mark_revoked(connection, f"Refresh refused: {exc.message}")
+            mark_revoked(connection, f"Refresh refused: {exc.message}", EventKind.REFRESH_FAILED)
             return connection
         except (Unreachable, RateLimited, ClientMisconfigured, Rejected) as exc:
             note_refresh_failure(connection, exc, timezone.now())
             return connection
         store_token(connection, provider, token, now)
         connection.last_refresh_at = now
-        connection.refresh_failures = 0
-        connection.refresh_failing_since = None
-        connection.next_refresh_attempt_at = None
-        connection.last_refresh_error = ""
+        connection.clear_refresh_trouble()
         connection.save()
         record_event(connection, EventKind.REFRESHED, f"Access token refreshed ({_reason}).")
     schedule_refresh(connection)
     return connection
 
 
-def mark_revoked(connection: Connection, detail: str) -> None:
+def mark_revoked(connection: Connection, detail: str, kind: str = EventKind.DISCONNECTED) -> None:
     provider = get_provider(connection.provider)
     erase_tokens(connection)
     connection.status = Status.DISCONNECTED
@@ -100,12 +97,11 @@ def mark_revoked(connection: Connection, detail: str) -> None:
     connection.cause_detail = detail
     connection.disconnected_at = timezone.now()
     connection.disconnected_by = None
-    connection.refresh_failing_since = None
-    connection.next_refresh_attempt_at = None
+    connection.clear_refresh_trouble()
     connection.save()
     record_event(
         connection,
-        EventKind.REFRESH_FAILED if detail.startswith("Refresh") else EventKind.DISCONNECTED,
+        kind,
         f"{provider.name} no longer accepts the authorization. {detail}",
         cause=Cause.REVOKED,
     )
