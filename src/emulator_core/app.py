@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -53,10 +53,13 @@ class FaultAndLogMiddleware:
             return
         method: str = scope["method"]
         status_seen = {"status": 500}
+        deprecated = {"seen": False}
 
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_seen["status"] = message["status"]
+                # An endpoint the vendor has deprecated says so with RFC 8594 headers; the log marks it.
+                deprecated["seen"] = any(name.lower() == b"deprecation" for name, _ in message["headers"])
             await send(message)
 
         try:
@@ -88,10 +91,21 @@ class FaultAndLogMiddleware:
                     response.headers[name] = value
                 await response(scope, receive, recording_send)
                 return
+            if fault is not None and fault.answer_delay_s is not None:
+                held: list[Message] = []
+
+                async def holding_send(message: Message) -> None:
+                    held.append(message)
+
+                await self.app(scope, receive, holding_send)
+                await asyncio.sleep(fault.answer_delay_s)
+                for message in held:
+                    await recording_send(message)
+                return
             await self.app(scope, receive, recording_send)
         finally:
             tenant = self.tenant_of(Request(scope))
-            self.log.record(method, path, status_seen["status"], tenant)
+            self.log.record(method, path, status_seen["status"], tenant, deprecated=deprecated["seen"])
 
 
 def _shared_control_routes(faults: FaultInjector, log: RequestLog) -> list[BaseRoute]:
@@ -130,6 +144,12 @@ def _shared_control_routes(faults: FaultInjector, log: RequestLog) -> list[BaseR
     ]
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The caller hung up before its request body arrived (a killed worker): nothing was done, and
+    no one is left to answer; 499 is what the request log shows, as nginx names it."""
+    return Response(status_code=499)
+
+
 def build_app(
     *,
     routes: list[BaseRoute],
@@ -144,7 +164,7 @@ def build_app(
         Mount(CONTROL_PREFIX, routes=[*control_routes, *_shared_control_routes(faults, log)]),
         *routes,
     ]
-    app = Starlette(routes=all_routes, lifespan=lifespan)
+    app = Starlette(routes=all_routes, lifespan=lifespan, exception_handlers={ClientDisconnect: _client_gone})
     app.add_middleware(
         FaultAndLogMiddleware,
         faults=faults,

@@ -16,6 +16,9 @@ class FaultRule:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float | None = None
+    # Handle the request, then hold its answer this long: the work is done even if the client has
+    # given up (a lost answer after, say, a refresh-token rotation).
+    answer_delay_s: float | None = None
     reset_connection: bool = False
     times: int = 1
 
@@ -70,9 +73,13 @@ class FaultInjector:
             re.compile(path_regex)
         except re.error as exc:
             raise ValueError(f"path_regex is not a valid regular expression: {exc}") from exc
-        kinds = [k for k in ("status", "delay_s", "reset_connection") if spec.get(k) not in (None, False)]
+        kinds = [
+            k
+            for k in ("status", "delay_s", "answer_delay_s", "reset_connection")
+            if spec.get(k) not in (None, False)
+        ]
         if len(kinds) != 1:
-            raise ValueError("Give exactly one of status, delay_s or reset_connection.")
+            raise ValueError("Give exactly one of status, delay_s, answer_delay_s or reset_connection.")
         times = spec.get("times", 1)
         if not isinstance(times, int) or isinstance(times, bool) or times < 1:
             raise ValueError("times must be a whole number of at least 1.")
@@ -82,6 +89,9 @@ class FaultInjector:
         delay = spec.get("delay_s")
         if delay is not None and (not isinstance(delay, int | float) or delay < 0):
             raise ValueError("delay_s must be a non-negative number of seconds.")
+        answer_delay = spec.get("answer_delay_s")
+        if answer_delay is not None and (not isinstance(answer_delay, int | float) or answer_delay < 0):
+            raise ValueError("answer_delay_s must be a non-negative number of seconds.")
         method = spec.get("method")
         if method is not None and not isinstance(method, str):
             raise ValueError("method must be an HTTP method name.")
@@ -95,6 +105,7 @@ class FaultInjector:
             body=spec.get("body"),
             headers={str(k): str(v) for k, v in headers.items()},
             delay_s=float(delay) if delay is not None else None,
+            answer_delay_s=float(answer_delay) if answer_delay is not None else None,
             reset_connection=bool(spec.get("reset_connection")),
             times=times,
         )

@@ -14,10 +14,13 @@ class RequestLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[tuple[str, int]] = Counter()
+        self._deprecated: Counter[str] = Counter()
         self._recent: deque[dict[str, Any]] = deque(maxlen=RECENT_KEPT)
         self._total = 0
 
-    def record(self, method: str, path: str, status: int, tenant: str | None = None) -> None:
+    def record(
+        self, method: str, path: str, status: int, tenant: str | None = None, *, deprecated: bool = False
+    ) -> None:
         entry = {
             "method": method,
             "path": path,
@@ -25,14 +28,19 @@ class RequestLog:
             "tenant": tenant,
             "at": datetime.now(UTC).isoformat(),
         }
+        if deprecated:
+            entry["deprecated"] = True
         with self._lock:
             self._total += 1
             self._counts[(f"{method} {path}", status)] += 1
+            if deprecated:
+                self._deprecated[f"{method} {path}"] += 1
             self._recent.append(entry)
 
     def clear(self) -> None:
         with self._lock:
             self._counts.clear()
+            self._deprecated.clear()
             self._recent.clear()
             self._total = 0
 
@@ -41,4 +49,9 @@ class RequestLog:
             by_route: dict[str, dict[str, int]] = {}
             for (route, status), count in sorted(self._counts.items()):
                 by_route.setdefault(route, {})[str(status)] = count
-            return {"total": self._total, "by_route": by_route, "recent": list(self._recent)}
+            return {
+                "total": self._total,
+                "by_route": by_route,
+                "deprecated": dict(sorted(self._deprecated.items())),
+                "recent": list(self._recent),
+            }

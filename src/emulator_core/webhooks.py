@@ -29,11 +29,20 @@ class WebhookDispatcher:
         self._queue: queue.Queue[bytes | None] = queue.Queue()
         self.delivered = 0
         self.failed = 0
+        self._unsettled = 0
+        self._count_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="webhook-dispatcher", daemon=True)
         self._thread.start()
 
     def send(self, payload: object) -> None:
+        with self._count_lock:
+            self._unsettled += 1
         self._queue.put(json.dumps(payload, separators=(",", ":")).encode())
+
+    @property
+    def pending(self) -> int:
+        """Payloads queued or being delivered (retries included): 0 once every send has settled."""
+        return self._unsettled
 
     def close(self) -> None:
         self._queue.put(None)
@@ -49,6 +58,8 @@ class WebhookDispatcher:
                     self.delivered += 1
                 else:
                     self.failed += 1
+                with self._count_lock:
+                    self._unsettled -= 1
 
     def _deliver(self, client: httpx.Client, body: bytes) -> bool:
         delay = self._first_delay_s

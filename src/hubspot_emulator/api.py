@@ -69,6 +69,14 @@ class Api:
         self.limits = limits
         self.notifier = notifier
 
+    def _source_of(self, grant: Grant) -> ChangeSource:
+        """Writes with an OAuth app's token are the app's (`INTEGRATION`); the emulator's
+        private-app tokens stand for a person working in HubSpot (`CRM_UI`)."""
+        if grant.app_id is None:
+            return CRM_UI
+        app = self.world.oauth.app_by_id(grant.app_id)
+        return ChangeSource("INTEGRATION", grant.app_id, app.name if app else None)
+
     def endpoint(self, scopes: ScopeRule, *, search: bool = False
                  ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
         def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -85,15 +93,15 @@ class Api:
                         if not grant.scopes.intersection(alternatives):
                             raise MissingScopes(alternatives)
                     backend = self.world.backend(grant.portal_id)
-                    source = (ChangeSource("INTEGRATION", grant.app_id)
-                              if grant.app_id is not None else CRM_UI)
+                    source = self._source_of(grant)
                     response = await handler(request, ApiCall(backend, grant, source))
                 except HubSpotError as error:
                     response = error_response(error)
-                except (ValueError, TypeError, AttributeError) as exc:
+                except (ValueError, TypeError, AttributeError, ArithmeticError) as exc:
                     # Malformed input (a list where an object belongs, text for a number):
                     # HubSpot answers 400 for these, not 500.
-                    response = error_response(ValidationError(f"Invalid input: {exc}"))
+                    response = error_response(
+                        ValidationError(f"Invalid input: {type(exc).__name__}: {exc}"))
                 finally:
                     if self.notifier is not None:
                         self.notifier.flush()

@@ -22,6 +22,7 @@ from . import (
     routes_crm,
     routes_oauth,
     routes_pages,
+    routes_records,
     routes_schema,
 )
 from .api import Api, bearer_token
@@ -45,7 +46,8 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
     limits = PortalLimits(config.rate_limit_scale)
     faults = FaultInjector()
     log = RequestLog()
-    notifier = WebhookNotifier(config.webhook_url, world.oauth) if config.webhook_url else None
+    notifier = (WebhookNotifier(config.webhook_url, world.oauth, world.subscriptions)
+                if config.webhook_url else None)
     if notifier is not None:
         world.change_listeners.append(notifier.record)
 
@@ -61,6 +63,10 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
         if seed == "demo":
             seed_demo(world, config)
         discard_webhook_events()
+
+    def send_webhook_events() -> None:
+        if notifier is not None:
+            notifier.flush()
 
     def webhook_stats() -> dict[str, Any]:
         stats: dict[str, Any] = {"url": config.webhook_url}
@@ -78,6 +84,7 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         *routes_oauth.routes(world, config),
         *routes_pages.routes(world),
+        *routes_records.routes(world),
         *routes_crm.routes(api),
         *routes_schema.routes(api),
         *routes_associations.routes(api),
@@ -95,7 +102,7 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
     app = build_app(
         routes=routes,
         control_routes=routes_control.routes(world, reseed, webhook_stats,
-                                              discard_webhook_events),
+                                              discard_webhook_events, send_webhook_events),
         faults=faults,
         log=log,
         tenant_of=tenant_of,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .exceptions import ObjectNotFound
+from .exceptions import NotEmulated, ObjectNotFound
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,9 @@ class ObjectType:
     scope_name: str  # the part of the scope string, e.g. crm.objects.<scope_name>.read
     default_properties: tuple[str, ...]
     search_text_properties: tuple[str, ...]
-    webhook_prefix: str | None = None  # subscriptionType prefix, None when not sent
+    # The legacy subscriptionType prefix (`contact`, `product`, `line_item`); every type also has
+    # the generic `object.*` form with objectTypeId (HubSpot webhooks API, SubscriptionCreateRequest).
+    legacy_webhook_prefix: str | None = None
 
     @property
     def read_scope(self) -> str:
@@ -42,15 +44,14 @@ _TYPES = (
                ("name", "price", "description"),
                ("name", "hs_sku", "description"), "product"),
     ObjectType("line_items", "0-8", "line_item", "line_items",
-               ("name", "quantity", "price", "hs_product_id"), ("name", "hs_sku")),
+               ("name", "quantity", "price", "hs_product_id"), ("name", "hs_sku"), "line_item"),
     ObjectType("quotes", "0-14", "quote", "quotes",
-               ("hs_title", "hs_expiration_date", "hs_status"), ("hs_title",), "quote"),
+               ("hs_title", "hs_expiration_date", "hs_status"), ("hs_title",)),
     ObjectType("invoices", "0-53", "invoice", "invoices",
-               ("hs_currency", "hs_invoice_status", "hs_number"), ("hs_number",), "invoice"),
-    # Payments use HubSpot's generic `object.*` webhook subscriptions (with objectTypeId).
+               ("hs_currency", "hs_invoice_status", "hs_number"), ("hs_number",)),
     ObjectType("commerce_payments", "0-101", "commerce_payment", "commercepayments",
                ("hs_initial_amount", "hs_latest_status", "hs_currency_code"),
-               ("hs_reference_number", "hs_customer_email"), "object"),
+               ("hs_reference_number", "hs_customer_email")),
     # Tax line objects are guarded by the line item scopes (CRM taxes OpenAPI spec, v3).
     ObjectType("taxes", "0-86", "tax", "line_items",
                ("hs_label", "hs_type", "hs_value"), ("hs_label",)),
@@ -65,11 +66,20 @@ for _t in _TYPES:
     _ALIASES[_t.singular + "s"] = _t.name
 _ALIASES["payments"] = "commerce_payments"
 _ALIASES["commercepayments"] = "commerce_payments"
+# Standard objects HubSpot has and this emulator promises to refuse loudly rather than fake.
+NOT_EMULATED_TYPES = frozenset({"companies", "company", "0-2", "deals", "deal", "0-3"})
+
+
+def by_type_id(type_id: str) -> ObjectType | None:
+    return next((t for t in _TYPES if t.type_id == type_id), None)
 
 
 def object_type(name: str) -> ObjectType:
     """Resolve a path segment (`invoices`, `0-53`, `invoice`) the way HubSpot does, or 404."""
     resolved = _ALIASES.get(name.lower())
+    if resolved is None and name.lower() in NOT_EMULATED_TYPES:
+        raise NotEmulated(f"The {name} object is not emulated by the HubSpot emulator.",
+                          context={"objectType": [name]})
     if resolved is None:
         raise ObjectNotFound(
             f"Unable to infer object type from: {name}",

@@ -8,7 +8,9 @@ from emulator_core.server import serve
 
 from .app import create_app
 from .config import DEFAULT_PORT, EmulatorConfig
+from .exceptions import HubSpotError
 from .seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, OWNER_EMAIL, REP_EMAIL
+from .webhook_subscriptions import ALL, parse_spec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,8 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="POST v3 webhook batches for record changes here")
     parser.add_argument("--redirect-uri", action="append", default=[], metavar="URL",
                         help="redirect URI of the demo app (repeatable; replaces the defaults)")
-    parser.add_argument("--search-delay", type=float, default=0.0, metavar="SECONDS",
-                        help="how long new records stay invisible to search")
+    parser.add_argument("--search-delay", type=float, default=None, metavar="SECONDS",
+                        help="how long new and changed records lag in search "
+                             "(default 1 with --seed demo, else 0)")
+    parser.add_argument("--webhook-subscriptions", default=ALL, metavar="SPEC",
+                        help="subscriptions every app starts with: 'all', 'none' or a comma "
+                             "list of eventType[@objectTypeId][:propertyName], e.g. "
+                             "contact.creation,object.propertyChange@0-53:hs_invoice_status")
 
 
 def config_from(args: argparse.Namespace) -> EmulatorConfig:
@@ -31,6 +38,15 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         raise SystemExit("--rate-limit-scale must be positive")
     if args.access_token_lifetime <= 0:
         raise SystemExit("--access-token-lifetime must be positive")
+    try:
+        parse_spec(args.webhook_subscriptions)
+    except HubSpotError as exc:
+        raise SystemExit(f"--webhook-subscriptions: {exc.message}") from exc
+    search_delay = args.search_delay
+    if search_delay is None:
+        search_delay = 1.0 if args.seed == "demo" else 0.0
+    if search_delay < 0:
+        raise SystemExit("--search-delay must be 0 or more")
     return EmulatorConfig(
         host=args.host,
         port=args.port,
@@ -39,7 +55,8 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         access_token_lifetime_s=args.access_token_lifetime,
         webhook_url=args.webhook_url,
         redirect_uris=list(args.redirect_uri),
-        search_delay_s=args.search_delay,
+        search_delay_s=search_delay,
+        webhook_subscriptions=args.webhook_subscriptions,
     )
 
 

@@ -25,5 +25,9 @@ class EmulatorConfig:
     webhook_url: str | None = None
     # Replaces the demo app's redirect URIs when not empty.
     redirect_uris: list[str] = field(default_factory=list)
-    # HubSpot indexes writes for search after a short delay; 0 makes them visible at once.
+    # HubSpot indexes writes for search after a short delay; 0 makes them visible at once
+    # (the CLI defaults to 1 s with the demo seed).
     search_delay_s: float = 0.0
+    # `--webhook-subscriptions`: the subscriptions every app starts with (see
+    # webhook_subscriptions.parse_spec); None means "all".
+    webhook_subscriptions: str | None = None

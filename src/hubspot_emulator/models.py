@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from .accounts import Directory, Portal
 from .catalog import OBJECT_TYPES, ObjectType
 from .clock import iso, utcnow
+from .commerce import CALCULATED, Commerce
 from .config import EmulatorConfig
-from .events import CRM_UI, ChangeEvent, ChangeSource
+from .events import CRM_UI, AssociationChange, ChangeEvent, ChangeSource
 from .exceptions import Conflict, HubSpotError, ObjectNotFound, ValidationError
 from .oauth_models import OAuthServer
 from .objects import (
@@ -28,6 +30,7 @@ from .objects import (
     CrmObject,
     association_type_by_id,
     default_type,
+    inverse_type,
 )
 from .properties import (
     REQUIRED_ON_CREATE,
@@ -40,6 +43,7 @@ from .properties import (
 from .search import SearchRequest
 from .search import run as run_search
 from .tax_rates import TaxRateBook
+from .webhook_subscriptions import ALL, SubscriptionBook, parse_spec
 
 MAX_BATCH = 100
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -74,14 +78,42 @@ class HubSpotBackend:
         self._order: dict[str, list[int]] = {t: [] for t in OBJECT_TYPES}
         self._unique: dict[tuple[str, str], dict[str, str]] = {}
         self._next_id = 30_000_001 + (portal.id % 100) * 1_000_000_000
+        self.commerce = Commerce(self)
 
     # -- helpers ------------------------------------------------------------------------------
+    @contextmanager
+    def quietly(self) -> Iterator[None]:
+        """Bulk writes (seeds, generated worlds): no events, and no search lag to track."""
+        listeners, delay = self.listeners, self.search_delay_s
+        self.listeners, self.search_delay_s = [], 0.0
+        try:
+            yield
+        finally:
+            self.listeners, self.search_delay_s = listeners, delay
+
     def _emit(self, obj: CrmObject, kind: str, source: ChangeSource,
               name: str | None = None, value: str | None = None) -> None:
+        if not self.listeners:
+            return
         event = ChangeEvent(self.portal.id, obj.object_type, obj.id, kind, source, utcnow(),
                             name, value)
         for listener in self.listeners:
             listener(event)
+
+    def _emit_association(self, association: AssociationType, from_id: str, to_id: str,
+                          removed: bool, source: ChangeSource) -> None:
+        """HubSpot reports an association change once from each side."""
+        if not self.listeners:
+            return
+        now = utcnow()
+        back = inverse_type(association)
+        for kind, own_id, other_id in ((association, from_id, to_id), (back, to_id, from_id)):
+            change = AssociationChange(kind.from_type, own_id, kind.to_type, other_id,
+                                       kind.type_id, removed)
+            event = ChangeEvent(self.portal.id, kind.from_type, own_id, "associationChange",
+                                source, now, association=change)
+            for listener in self.listeners:
+                listener(event)
 
     def _not_found(self, object_type: str, object_id: str) -> ObjectNotFound:
         return ObjectNotFound(
@@ -135,8 +167,9 @@ class HubSpotBackend:
             else:
                 clean[name] = result
         if creating:
+            reported = {p.name for p in problems}
             for name in REQUIRED_ON_CREATE.get(object_type, ()):
-                if not clean.get(name):
+                if not clean.get(name) and name not in reported:
                     problems.append(PropertyProblem(
                         name, "REQUIRED_PROPERTY",
                         f'Property "{name}" is required to create a {object_type} record.'))
@@ -168,22 +201,91 @@ class HubSpotBackend:
             elif index.get(key) == obj.id:
                 del index[key]
 
-    def _derive(self, obj: CrmObject) -> None:
-        """Calculated properties HubSpot keeps up to date."""
-        if obj.object_type == "line_items":
-            try:
-                quantity = Decimal(obj.properties.get("quantity") or "0")
-                price = Decimal(obj.properties.get("price") or "0")
-                obj.properties["amount"] = str(quantity * price)
-            except InvalidOperation:
-                pass
-
     def _touch(self, obj: CrmObject, at: datetime) -> None:
+        self._stale_in_search(obj)
         obj.updated_at = at
         stamp = iso(at)
         obj.properties["hs_lastmodifieddate"] = stamp
         if obj.object_type == "contacts":
             obj.properties["lastmodifieddate"] = stamp
+
+    def _stale_in_search(self, obj: CrmObject) -> None:
+        """HubSpot's search index lags writes: until `searchable_at` search sees what it had."""
+        if self.search_delay_s <= 0 or obj.properties.get("hs_object_id") is None:
+            return  # no delay, or a record being created (it has no indexed form yet)
+        now = utcnow()
+        if obj.searchable_at is None or obj.searchable_at <= now:
+            obj.indexed_properties = dict(obj.properties)
+        obj.searchable_at = now + timedelta(seconds=self.search_delay_s)
+
+    def index_now(self) -> None:
+        """Everything written so far is in the search index (seeded and generated worlds
+        exist before anyone searches them)."""
+        for objects in self._objects.values():
+            for obj in objects.values():
+                obj.searchable_at = None
+                obj.indexed_properties = None
+
+    def linked(self, obj: CrmObject, to_type: str) -> list[CrmObject]:
+        """Live records of `to_type` associated with `obj`."""
+        objects = self._objects[to_type]
+        found = []
+        for other_id in self.associations.ids_of(obj.object_type, obj.id, to_type):
+            other = objects.get(other_id)
+            if other is not None and not other.archived:
+                found.append(other)
+        return found
+
+    def apply_calculated(self, obj: CrmObject, values: dict[str, str],
+                         source: ChangeSource = CALCULATED) -> None:
+        """Writes values HubSpot sets itself (totals, statuses, numbers), past the read-only
+        check, with the same history and events as any write; "" removes a value."""
+        changed = [(n, v) for n, v in values.items() if obj.properties.get(n, "") != v]
+        if not changed:
+            return
+        moment = utcnow()
+        self._touch(obj, moment)
+        for name, value in changed:
+            if name not in obj.history and name in obj.properties:
+                obj.history[name] = [(obj.properties[name], obj.created_at)]
+            if value == "":
+                obj.properties.pop(name, None)
+            else:
+                obj.properties[name] = value
+            obj.history.setdefault(name, []).append((value, moment))
+        for name, value in changed:
+            self._emit(obj, "propertyChange", source, name, value)
+
+    def _check_create_links(self, object_type: str,
+                            links: list[tuple[AssociationType, str]]) -> None:
+        """The commerce rules for associations written with a new record."""
+        commerce = self.commerce
+        if object_type == "line_items" and \
+                sum(1 for a, _ in links if a.to_type in ("invoices", "quotes")) > 1:
+            raise ValidationError("A line item belongs to one parent object (an invoice or a "
+                                  "quote); create one line item per parent.")
+        for association, to_id in links:
+            other = self._live(association.to_type, to_id)
+            if association.to_type == "line_items" and commerce.parents_of(other):
+                raise ValidationError(
+                    f"Line item {to_id} already belongs to another invoice or quote; a line "
+                    "item belongs to one parent object. Create a new line item for this one.")
+            if object_type == "invoices" and association.to_type == "commerce_payments":
+                raise ValidationError("A new invoice is a draft and takes no payments: open it, "
+                                      "then associate the payment.")
+            if association.to_type == "invoices":
+                if object_type == "commerce_payments":
+                    commerce.check_takes_payment(other)
+                elif object_type == "line_items":
+                    commerce.check_parent_editable(other)
+
+    def _source_properties(self, source: ChangeSource) -> dict[str, str]:
+        values = {"hs_object_source": source.kind, "hs_object_source_label": source.kind}
+        if source.source_id is not None:
+            values["hs_object_source_id"] = source.source_id
+        if source.app_name:
+            values["hs_object_source_detail_1"] = source.app_name
+        return values
 
     # -- single records -----------------------------------------------------------------------
     def create_object(self, object_type: str, properties: dict[str, Any],
@@ -200,23 +302,41 @@ class HubSpotBackend:
             for name in _INHERITED_FROM_PRODUCT:
                 if name not in clean and product.properties.get(name):
                     clean[name] = product.properties[name]
+        self.commerce.check_create(object_type, clean)
         links = self._parse_create_associations(object_type, associations or [])
+        self._check_create_links(object_type, links)
         moment = at or utcnow()
         object_id = str(self._next_id)
         self._next_id += 1
         clean = {k: v for k, v in clean.items() if v != ""}
+        clean.update(self._source_properties(source))
         obj = CrmObject(object_id, object_type, clean, moment, moment,
-                        searchable_at=utcnow() + timedelta(seconds=self.search_delay_s))
+                        searchable_at=(utcnow() + timedelta(seconds=self.search_delay_s)
+                                       if self.search_delay_s > 0 else None))
         obj.properties["hs_object_id"] = object_id
         self._touch(obj, moment)
         obj.properties["createdate"] = obj.properties["hs_lastmodifieddate"]
-        self._derive(obj)
+        if object_type == "line_items":
+            obj.properties.update({k: v for k, v in self.commerce.line_values(obj).items() if v})
+        elif object_type == "invoices":
+            obj.properties.update(self.commerce.invoice_values(obj))
+        elif object_type == "quotes":
+            obj.properties.update(self.commerce.quote_values(obj))
         self._objects[object_type][object_id] = obj
         self._order[object_type].append(int(object_id))
         self._index(obj, add=True)
-        for association, to_id in links:
-            self.associations.add(object_type, object_id, association.to_type, to_id, association)
         self._emit(obj, "creation", source)
+        for association, to_id in links:
+            if self.associations.add(object_type, object_id, association.to_type, to_id,
+                                      association):
+                self._emit_association(association, object_id, to_id, False, source)
+        if links and object_type == "invoices":
+            # Totals from associations written with the record are part of its creation.
+            obj.properties.update(self.commerce.invoice_values(obj))
+        elif links and object_type == "quotes":
+            obj.properties.update(self.commerce.quote_values(obj))
+        elif links:
+            self.commerce.refresh([obj])  # a line item's or payment's invoice or quote
         return obj
 
     def _parse_create_associations(self, object_type: str, raw: list[dict[str, Any]]
@@ -247,7 +367,9 @@ class HubSpotBackend:
         obj = self._find(object_type, object_id, id_property)
         clean = self._validate(object_type, properties, creating=False)
         self._check_unique(object_type, clean, obj.id)
+        self.commerce.check_update(obj, clean)
         moment = utcnow()
+        self._stale_in_search(obj)
         self._index(obj, add=False)
         changed = []
         for name, value in clean.items():
@@ -263,10 +385,13 @@ class HubSpotBackend:
                 obj.properties[name] = value
             obj.history.setdefault(name, []).append((value, moment))
         self._touch(obj, moment)
-        self._derive(obj)
         self._index(obj, add=True)
         for name, value in changed:
             self._emit(obj, "propertyChange", source, name, value)
+        if changed and object_type in ("line_items", "commerce_payments", "invoices"):
+            if object_type == "invoices":
+                self.commerce.after_status_write(obj)
+            self.commerce.refresh([obj])
         return obj
 
     def archive_object(self, object_type: str, object_id: str,
@@ -274,10 +399,18 @@ class HubSpotBackend:
         obj = self._objects[object_type].get(object_id)
         if obj is None or obj.archived:
             return  # HubSpot answers 204 for an already-gone record
+        affected = []
+        if object_type == "line_items":
+            for parent in self.commerce.parents_of(obj):
+                self.commerce.check_parent_editable(parent)
+                affected.append(parent)
+        elif object_type == "commerce_payments":
+            affected = self.linked(obj, "invoices")
         self._index(obj, add=False)
         obj.archived = True
         obj.archived_at = utcnow()
         self._emit(obj, "deletion", source)
+        self.commerce.refresh(affected)
 
     def list_objects(self, object_type: str, limit: int, after: str | None,
                      archived: bool = False) -> tuple[list[CrmObject], str | None]:
@@ -384,24 +517,36 @@ class HubSpotBackend:
     def search_objects(self, object_type: ObjectType, request: SearchRequest
                        ) -> tuple[list[CrmObject], int]:
         now = utcnow()
-        candidates = [o for o in self._objects[object_type.name].values()
-                      if not o.archived and (o.searchable_at is None or o.searchable_at <= now)]
+        candidates: list[tuple[CrmObject, dict[str, str]]] = []
+        for obj in self._objects[object_type.name].values():
+            if obj.archived:
+                continue
+            if obj.searchable_at is None or obj.searchable_at <= now:
+                candidates.append((obj, obj.properties))
+            elif obj.indexed_properties is not None:
+                candidates.append((obj, obj.indexed_properties))
         return run_search(candidates, request,
                           lambda name: self.properties.find(object_type.name, name),
                           object_type.search_text_properties)
 
     # -- associations (v4) --------------------------------------------------------------------
     def associate(self, from_type: str, from_id: str, to_type: str, to_id: str,
-                  types: list[AssociationType]) -> None:
-        self._live(from_type, from_id)
-        self._live(to_type, to_id)
+                  types: list[AssociationType], source: ChangeSource = CRM_UI) -> None:
+        first = self._live(from_type, from_id)
+        second = self._live(to_type, to_id)
+        self.commerce.check_associate(from_type, from_id, to_type, to_id)
+        added = False
         for association in types:
-            self.associations.add(from_type, from_id, to_type, to_id, association)
+            if self.associations.add(from_type, from_id, to_type, to_id, association):
+                self._emit_association(association, from_id, to_id, False, source)
+                added = True
+        if added:
+            self.commerce.refresh([first, second])
 
     def associate_default(self, from_type: str, from_id: str, to_type: str,
-                          to_id: str) -> AssociationType:
+                          to_id: str, source: ChangeSource = CRM_UI) -> AssociationType:
         association = default_type(from_type, to_type)
-        self.associate(from_type, from_id, to_type, to_id, [association])
+        self.associate(from_type, from_id, to_type, to_id, [association], source)
         return association
 
     def associations_of(self, from_type: str, from_id: str, to_type: str
@@ -411,8 +556,21 @@ class HubSpotBackend:
         return [(oid, types) for oid, types in self.associations.of(from_type, from_id, to_type)
                 if oid in objects and not objects[oid].archived]
 
-    def remove_association(self, from_type: str, from_id: str, to_type: str, to_id: str) -> None:
-        self.associations.remove(from_type, from_id, to_type, to_id)
+    def remove_association(self, from_type: str, from_id: str, to_type: str, to_id: str,
+                           source: ChangeSource = CRM_UI) -> None:
+        if to_id not in self.associations.ids_of(from_type, from_id, to_type):
+            return
+        self.commerce.check_dissociate(from_type, from_id, to_type, to_id)
+        for type_id in sorted(self.associations.remove(from_type, from_id, to_type, to_id)):
+            association = association_type_by_id(from_type, to_type, type_id, "HUBSPOT_DEFINED")
+            self._emit_association(association, from_id, to_id, True, source)
+        first = self._objects[from_type].get(from_id)
+        second = self._objects[to_type].get(to_id)
+        self.commerce.refresh([o for o in (first, second) if o is not None])
+
+    def refund_payment(self, payment_id: str, amount: Decimal | None,
+                       source: ChangeSource = CRM_UI) -> CrmObject:
+        return self.commerce.refund(self._live("commerce_payments", payment_id), amount, source)
 
     # -- properties ---------------------------------------------------------------------------
     def create_property(self, object_type: str, spec: dict[str, Any]) -> PropertyDefinition:
@@ -439,11 +597,14 @@ class HubSpotWorld:
                                  config.auth_code_lifetime_s)
         self.backends: dict[int, HubSpotBackend] = {}
         self.change_listeners: list[ChangeListener] = []
+        self.subscriptions = SubscriptionBook(
+            parse_spec(config.webhook_subscriptions or ALL))
 
     def add_portal(self, portal: Portal) -> HubSpotBackend:
         self.directory.add_portal(portal)
         backend = HubSpotBackend(portal, self.config.search_delay_s)
-        backend.listeners.append(self._relay)
+        # The world's own list: a backend with nobody listening builds no events at all.
+        backend.listeners = self.change_listeners
         self.backends[portal.id] = backend
         return backend
 
@@ -463,6 +624,7 @@ class HubSpotWorld:
         self.directory.reset()
         self.oauth.reset()
         self.backends.clear()
+        self.subscriptions.reset()
 
     def state(self) -> dict[str, Any]:
         return {

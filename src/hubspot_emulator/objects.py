@@ -20,8 +20,11 @@ class CrmObject:
     updated_at: datetime
     archived: bool = False
     archived_at: datetime | None = None
-    # When HubSpot's search index has caught up with the record's creation.
+    # When HubSpot's search index has caught up with the record's latest write.
     searchable_at: datetime | None = None
+    # What the index holds until then: the properties before the pending writes, or None
+    # for a record the index hasn't seen yet.
+    indexed_properties: dict[str, str] | None = None
     history: dict[str, list[tuple[str, datetime]]] = field(default_factory=dict)
 
     def view(self, names: list[str] | None, with_history: list[str] | None = None,
@@ -70,13 +73,17 @@ class AssociationType:
 
 
 # Default association type ids (https://developers.hubspot.com/docs/api/crm/associations/v4,
-# "Association type id values"); each pair is listed with its inverse.
+# "Association type id values"); each pair is listed with its inverse. The docs list the
+# tax→invoice and tax→quote ids only by HubSpot's pairing (inverse = forward + 1): see README.
 _DEFAULT_PAIRS: tuple[tuple[str, str, int, int], ...] = (
     ("invoices", "contacts", 177, 178),
     ("invoices", "line_items", 409, 410),
     ("invoices", "commerce_payments", 541, 542),
     ("quotes", "line_items", 67, 68),
     ("quotes", "contacts", 69, 70),
+    ("invoices", "quotes", 407, 408),
+    ("invoices", "taxes", 415, 416),
+    ("quotes", "taxes", 366, 367),
 )
 DEFAULT_TYPES: dict[tuple[str, str], AssociationType] = {}
 for _from, _to, _forward, _back in _DEFAULT_PAIRS:
@@ -113,6 +120,11 @@ def association_type_by_id(from_type: str, to_type: str, type_id: int,
     return found
 
 
+def association_event_name(association: AssociationType) -> str:
+    """The webhook `associationType`, e.g. INVOICE_TO_COMMERCE_PAYMENT."""
+    return association_name(association).upper()
+
+
 def association_name(association: AssociationType) -> str:
     """The v3 `type` string, e.g. invoice_to_contact."""
     return (f"{OBJECT_TYPES[association.from_type].singular}_to_"
@@ -126,29 +138,35 @@ class AssociationStore:
         self._links: dict[tuple[str, str], dict[tuple[str, str], set[int]]] = {}
 
     def add(self, from_type: str, from_id: str, to_type: str, to_id: str,
-            association: AssociationType) -> None:
+            association: AssociationType) -> bool:
+        """Links both directions; False when the link was there already."""
         forward = self._links.setdefault((from_type, from_id), {})
-        forward.setdefault((to_type, to_id), set()).add(association.type_id)
+        types = forward.setdefault((to_type, to_id), set())
+        if association.type_id in types:
+            return False
+        types.add(association.type_id)
         back = self._links.setdefault((to_type, to_id), {})
         back.setdefault((from_type, from_id), set()).add(inverse_type(association).type_id)
+        return True
 
-    def remove(self, from_type: str, from_id: str, to_type: str, to_id: str) -> bool:
+    def remove(self, from_type: str, from_id: str, to_type: str, to_id: str) -> set[int]:
+        """Unlinks both directions; the type ids the forward link had (empty: none)."""
         forward = self._links.get((from_type, from_id), {})
         back = self._links.get((to_type, to_id), {})
-        existed = forward.pop((to_type, to_id), None) is not None
+        removed = forward.pop((to_type, to_id), None) or set()
         back.pop((from_type, from_id), None)
-        return existed
+        return removed
+
+    def ids_of(self, from_type: str, from_id: str, to_type: str) -> list[str]:
+        """Linked ids of one type, unsorted (the hot path of totals)."""
+        return [oid for (otype, oid) in self._links.get((from_type, from_id), {})
+                if otype == to_type]
 
     def of(self, from_type: str, from_id: str, to_type: str) -> list[tuple[str, list[int]]]:
         links = self._links.get((from_type, from_id), {})
         found = [(oid, sorted(types)) for (otype, oid), types in links.items()
                  if otype == to_type]
         return sorted(found, key=lambda item: int(item[0]))
-
-    def drop_object(self, object_type: str, object_id: str) -> None:
-        links = self._links.pop((object_type, object_id), {})
-        for other in links:
-            self._links.get(other, {}).pop((object_type, object_id), None)
 
     def clear(self) -> None:
         self._links.clear()

@@ -4,6 +4,13 @@ Invalid writes answer 400 `Property values were not valid: [...]` with one entry
 property (https://developers.hubspot.com/docs/api/crm/properties). Values are stored as the
 strings HubSpot returns: numbers exactly as written (money stays a decimal string), dates as
 `YYYY-MM-DD`, datetimes as ISO 8601 UTC with milliseconds.
+
+Number values follow HubSpot's changelog "Upcoming: A change for number properties in CRM APIs":
+digits, an optional single leading "-" and an optional single "." only (no commas, spaces or
+exponents: "1.4210854715202004e-14 was not a valid number."); non-string values with leading or
+trailing whitespace are refused ("Breaking Change: Enhanced Validations for Non-String
+Properties", LEADING_TRAILING_WHITESPACE). HubSpot documents no range: refusing magnitudes of
+10^15 and more is our strict choice (README).
 """
 
 from __future__ import annotations
@@ -17,8 +24,14 @@ from typing import Any
 
 from .clock import from_epoch_ms, iso, utcnow
 from .exceptions import Conflict, ObjectNotFound, ValidationError
+from .property_groups import MAIN_GROUP, PropertyGroupRegistry
 
 PROPERTY_TYPES = ("string", "number", "date", "datetime", "enumeration", "bool")
+# Digits, one optional leading "-", one optional "." (HubSpot's number-property rule).
+_NUMBER_TEXT = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
+# Our strict bound where HubSpot's docs are silent (README): |value| < 10^15.
+MAX_DIGITS = 15
+MAX_NUMBER = Decimal(10) ** MAX_DIGITS
 FIELD_TYPES = ("textarea", "text", "date", "file", "number", "select", "radio", "checkbox",
                "booleancheckbox", "calculation_equation", "phonenumber", "html")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -99,15 +112,19 @@ def _common(group: str) -> list[PropertyDefinition]:
         _p("createdate", "Create Date", "datetime", group_name=group, read_only=True),
         _p("hs_lastmodifieddate", "Last Modified Date", "datetime", group_name=group,
            read_only=True),
+        # Who created the record: https://knowledge.hubspot.com/records/understand-record-sources
+        _p("hs_object_source", "Record source", group_name=group, read_only=True),
+        _p("hs_object_source_id", "Record source ID", group_name=group, read_only=True),
+        _p("hs_object_source_label", "Record source label", "enumeration", group_name=group,
+           read_only=True, options=_options("INTEGRATION", "CRM_UI")),
+        _p("hs_object_source_detail_1", "Record source detail 1", group_name=group,
+           read_only=True),
     ]
 
 
 def default_definitions(object_type: str) -> list[PropertyDefinition]:
     """HubSpot-defined properties the emulator knows for each object type."""
-    g = {"contacts": "contactinformation", "products": "productinformation",
-         "line_items": "lineiteminformation", "quotes": "quoteinformation",
-         "invoices": "invoiceinformation", "commerce_payments": "paymentinformation",
-         "taxes": "taxinformation"}[object_type]
+    g = MAIN_GROUP[object_type]
     specific: dict[str, list[PropertyDefinition]] = {
         "contacts": [
             # Contacts are deduplicated by email: https://knowledge.hubspot.com/records/deduplication-of-records
@@ -118,6 +135,7 @@ def default_definitions(object_type: str) -> list[PropertyDefinition]:
             _p("phone", "Phone Number", group_name=g, field_type="phonenumber"),
             _p("address", "Street Address", group_name=g),
             _p("city", "City", group_name=g),
+            _p("state", "State/Region", group_name=g),
             _p("zip", "Postal Code", group_name=g),
             _p("country", "Country/Region", group_name=g),
             # Contacts carry the older `lastmodifieddate` next to hs_lastmodifieddate.
@@ -138,6 +156,15 @@ def default_definitions(object_type: str) -> list[PropertyDefinition]:
             _p("quantity", "Quantity", "number", group_name=g),
             _p("price", "Unit price", "number", group_name=g),
             _p("amount", "Net price", "number", group_name=g, read_only=True),
+            # HubSpot's `discount` is the unit discount; amount = quantity × (price − discount).
+            _p("discount", "Unit discount", "number", group_name=g),
+            _p("hs_discount_percentage", "Discount percentage", "number", group_name=g),
+            _p("hs_total_discount", "Total discount", "number", group_name=g, read_only=True),
+            _p("hs_tax_amount", "Tax amount", "number", group_name=g, read_only=True),
+            _p("hs_tax_rate", "Tax rate (%)", "number", group_name=g, read_only=True),
+            _p("hs_tax_label", "Tax label", group_name=g, read_only=True),
+            _p("hs_post_tax_amount", "Net price after tax", "number", group_name=g,
+               read_only=True),
             _p("hs_product_id", "Product ID", "number", group_name=g),
             _p("hs_sku", "SKU", group_name=g),
             _p("description", "Description", group_name=g, field_type="textarea"),
@@ -152,7 +179,7 @@ def default_definitions(object_type: str) -> list[PropertyDefinition]:
                options=_options("DRAFT", "PENDING_APPROVAL", "APPROVAL_NOT_NEEDED", "APPROVED",
                                 "REJECTED", "ACCEPTED", "DECLINED")),
             _p("hs_currency", "Currency", group_name=g),
-            _p("hs_quote_amount", "Quote amount", "number", group_name=g),
+            _p("hs_quote_amount", "Quote amount", "number", group_name=g, read_only=True),
             _p("hs_quote_number", "Quote number", group_name=g),
             _p("hs_comments", "Comments", group_name=g, field_type="textarea"),
         ],
@@ -162,10 +189,11 @@ def default_definitions(object_type: str) -> list[PropertyDefinition]:
             _p("hs_due_date", "Due date", "datetime", group_name=g),
             _p("hs_invoice_status", "Invoice status", "enumeration", group_name=g,
                options=_options("draft", "open", "paid", "voided")),
-            _p("hs_number", "Invoice number", group_name=g),
-            _p("hs_amount_billed", "Amount billed", "number", group_name=g),
-            _p("hs_balance_due", "Balance due", "number", group_name=g),
-            _p("hs_amount_paid", "Amount paid", "number", group_name=g),
+            _p("hs_number", "Invoice number", group_name=g, read_only=True),
+            _p("hs_subtotal", "Subtotal", "number", group_name=g, read_only=True),
+            _p("hs_amount_billed", "Amount billed", "number", group_name=g, read_only=True),
+            _p("hs_balance_due", "Balance due", "number", group_name=g, read_only=True),
+            _p("hs_amount_paid", "Amount paid", "number", group_name=g, read_only=True),
             _p("hs_title", "Invoice title", group_name=g),
             _p("hs_comments", "Comments", group_name=g, field_type="textarea"),
         ],
@@ -178,8 +206,8 @@ def default_definitions(object_type: str) -> list[PropertyDefinition]:
             _p("hs_currency_code", "Currency", group_name=g),
             _p("hs_payment_method_type", "Payment method", "enumeration", group_name=g,
                options=_options("card", "ach", "sepa", "bacs", "pads", "other")),
-            _p("hs_refunds_amount", "Refunded amount", "number", group_name=g),
-            _p("hs_net_amount", "Net amount", "number", group_name=g),
+            _p("hs_refunds_amount", "Refunded amount", "number", group_name=g, read_only=True),
+            _p("hs_net_amount", "Net amount", "number", group_name=g, read_only=True),
             _p("hs_reference_number", "Reference number", group_name=g),
             _p("hs_customer_email", "Customer email", group_name=g),
         ],
@@ -207,10 +235,15 @@ class PropertyProblem:
     name: str
     code: str
     message: str
+    value: str | None = None
 
     def as_hubspot(self, portal_id: int) -> dict[str, Any]:
-        return {"isValid": False, "message": self.message, "error": self.code, "name": self.name,
-                "localizedErrorMessage": self.message, "portalId": portal_id}
+        body: dict[str, Any] = {"isValid": False, "message": self.message, "error": self.code,
+                                "name": self.name, "localizedErrorMessage": self.message}
+        if self.value is not None:
+            body["propertyValue"] = self.value
+        body["portalId"] = portal_id
+        return body
 
 
 def invalid_properties(problems: list[PropertyProblem], portal_id: int) -> ValidationError:
@@ -245,6 +278,32 @@ def _date_value(raw: str) -> str:
     return date.fromisoformat(text[:10]).isoformat()
 
 
+def _json_text(value: object) -> str:
+    """A written value as text. JSON numbers arrive as int or Decimal (api.json_body); a Decimal
+    with a positive exponent was written in exponent form (1e30), which stays visible, and so
+    does a tiny one (1e-999999999 would spell out a billion zeros)."""
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and -100 <= exponent <= 0:
+            return format(value, "f")
+    return str(value)
+
+
+def number_value(name: str, raw: str) -> str | PropertyProblem:
+    """A number property's stored text, or why it is refused."""
+    rule = ("Number properties take digits with an optional leading - and one decimal point, "
+            "e.g. 1234.56: no spaces, commas, exponents, NaN or Infinity.")
+    if not _NUMBER_TEXT.fullmatch(raw):
+        return PropertyProblem(name, "INVALID_FLOAT", f"{raw} was not a valid number. {rule}", raw)
+    number = Decimal(raw)  # exact and context-free: adjusted() can't overflow like abs()
+    if not number.is_zero() and number.adjusted() >= MAX_DIGITS:
+        return PropertyProblem(
+            name, "INVALID_FLOAT",
+            f"{raw} was not a valid number: {name} takes values between -10^15 and 10^15 "
+            "(exclusive).", raw)
+    return raw
+
+
 def normalize_value(definition: PropertyDefinition, value: object) -> str | PropertyProblem:
     """The stored string for a written value, or what is wrong with it."""
     name = definition.name
@@ -256,16 +315,16 @@ def normalize_value(definition: PropertyDefinition, value: object) -> str | Prop
         return PropertyProblem(name, "INVALID_PROPERTY_VALUE",
                                f'"{value}" is not a valid value for "{name}".')
     else:
-        raw = str(value)
+        raw = _json_text(value)
     if raw == "":
         return ""
     kind = definition.type
+    if kind != "string" and raw != raw.strip():
+        return PropertyProblem(name, "LEADING_TRAILING_WHITESPACE",
+                               f'"{raw}" includes leading or trailing whitespace.', raw)
     try:
         if kind == "number":
-            number = Decimal(raw.strip())
-            if not number.is_finite():
-                raise InvalidOperation
-            return raw.strip()
+            return number_value(name, raw)
         if kind == "bool":
             lowered = raw.strip().lower()
             if lowered not in ("true", "false"):
@@ -294,12 +353,14 @@ def normalize_value(definition: PropertyDefinition, value: object) -> str | Prop
 
 
 class PropertyRegistry:
-    """All property definitions of one portal."""
+    """All property definitions of one portal, and the groups they sit in."""
 
     def __init__(self, object_types: list[str]) -> None:
+        self.groups = PropertyGroupRegistry(object_types)
         self._by_type: dict[str, dict[str, PropertyDefinition]] = {
             t: {d.name: d for d in default_definitions(t)} for t in object_types
         }
+        self._unique_names: dict[str, list[str]] = {}
 
     def all(self, object_type: str, archived: bool = False) -> list[PropertyDefinition]:
         return [d for d in self._by_type[object_type].values() if d.archived == archived]
@@ -316,7 +377,12 @@ class PropertyRegistry:
         return found
 
     def unique_names(self, object_type: str) -> list[str]:
-        return [d.name for d in self.all(object_type) if d.has_unique_value]
+        # Asked on every write: cached, and dropped whenever a definition changes.
+        cached = self._unique_names.get(object_type)
+        if cached is None:
+            cached = self._unique_names[object_type] = [
+                d.name for d in self.all(object_type) if d.has_unique_value]
+        return cached
 
     def create(self, object_type: str, spec: dict[str, Any]) -> PropertyDefinition:
         name = str(spec.get("name") or "")
@@ -340,6 +406,7 @@ class PropertyRegistry:
         if existing is not None and not existing.archived:
             raise Conflict(f"Property named '{name}' already exists.",
                            context={"propertyName": [name]})
+        self.groups.require(object_type, str(spec["groupName"]))
         definition = PropertyDefinition(
             name=name,
             label=str(spec["label"]),
@@ -354,6 +421,7 @@ class PropertyRegistry:
             display_order=int(spec.get("displayOrder", -1)),
         )
         self._by_type[object_type][name] = definition
+        self._unique_names.clear()
         return definition
 
     def update(self, object_type: str, name: str, spec: dict[str, Any]) -> PropertyDefinition:
@@ -364,6 +432,8 @@ class PropertyRegistry:
                                   "cannot be changed.")
         if "type" in spec and spec["type"] not in PROPERTY_TYPES:
             raise ValidationError(f"type must be one of {', '.join(PROPERTY_TYPES)}")
+        if spec.get("groupName") is not None:
+            self.groups.require(object_type, str(spec["groupName"]))
         for key, attribute in (("label", "label"), ("description", "description"),
                                ("groupName", "group_name"), ("fieldType", "field_type"),
                                ("type", "type")):
@@ -376,6 +446,7 @@ class PropertyRegistry:
         if spec.get("options") is not None:
             definition.options = self._parse_options(spec["options"])
         definition.updated_at = utcnow()
+        self._unique_names.clear()
         return definition
 
     def archive(self, object_type: str, name: str) -> None:
@@ -383,6 +454,11 @@ class PropertyRegistry:
         if definition.hubspot_defined:
             raise ValidationError(f"Property {name} is HubSpot-defined and cannot be archived.")
         definition.archived = True
+        self._unique_names.clear()
+
+    def archive_group(self, object_type: str, name: str) -> None:
+        in_it = [d.name for d in self.all(object_type) if d.group_name == name]
+        self.groups.archive(object_type, name, in_it)
 
     @staticmethod
     def _parse_options(raw: object) -> list[Option]:

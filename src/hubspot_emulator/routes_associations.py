@@ -39,20 +39,24 @@ def batch_scopes(request: Request) -> list[list[str]]:
 
 
 def _spec(association: AssociationType) -> dict[str, Any]:
-    return {"category": association.category, "typeId": association.type_id,
-            "label": association.label}
+    # `label` is a string in the v4 spec: an unlabeled association leaves it out.
+    body: dict[str, Any] = {"category": association.category, "typeId": association.type_id}
+    if association.label is not None:
+        body["label"] = association.label
+    return body
 
 
 def _types_of(source: ObjectType, target: ObjectType, type_ids: list[int]) -> list[dict[str, Any]]:
     known = DEFAULT_TYPES.get((source.name, target.name))
     return [_spec(known) if known and known.type_id == t else
-            {"category": "HUBSPOT_DEFINED", "typeId": t, "label": None} for t in type_ids]
+            {"category": "HUBSPOT_DEFINED", "typeId": t} for t in type_ids]
 
 
+# Ids are strings in the v4 spec (LabelsBetweenObjectPair, MultiAssociatedObjectWithLabel).
 def _labels_pair(source: ObjectType, from_id: str, target: ObjectType,
                  to_id: str) -> dict[str, Any]:
-    return {"fromObjectTypeId": source.type_id, "fromObjectId": int(from_id),
-            "toObjectTypeId": target.type_id, "toObjectId": int(to_id), "labels": []}
+    return {"fromObjectTypeId": source.type_id, "fromObjectId": str(from_id),
+            "toObjectTypeId": target.type_id, "toObjectId": str(to_id), "labels": []}
 
 
 def _default_result(association: AssociationType, from_id: str, to_id: str) -> dict[str, Any]:
@@ -77,7 +81,8 @@ def routes(api: Api) -> list[BaseRoute]:
         source, target = _pair(request)
         from_id = request.path_params["fromObjectId"]
         to_id = request.path_params["toObjectId"]
-        association = call.backend.associate_default(source.name, from_id, target.name, to_id)
+        association = call.backend.associate_default(source.name, from_id, target.name, to_id,
+                                                     call.source)
         return batch_response([_default_result(association, from_id, to_id)], [], 200)
 
     @api.endpoint(write_scopes)
@@ -86,14 +91,15 @@ def routes(api: Api) -> list[BaseRoute]:
         from_id = request.path_params["objectId"]
         to_id = request.path_params["toObjectId"]
         types = _parse_types(source, target, await json_body(request))
-        call.backend.associate(source.name, from_id, target.name, to_id, types)
+        call.backend.associate(source.name, from_id, target.name, to_id, types, call.source)
         return JSONResponse(_labels_pair(source, from_id, target, to_id), status_code=201)
 
     @api.endpoint(write_scopes)
     async def remove(request: Request, call: ApiCall) -> Response:
         source, target = _pair(request)
         call.backend.remove_association(source.name, request.path_params["objectId"],
-                                        target.name, request.path_params["toObjectId"])
+                                        target.name, request.path_params["toObjectId"],
+                                        call.source)
         return Response(status_code=204)
 
     @api.endpoint(read_scopes)
@@ -109,7 +115,7 @@ def routes(api: Api) -> list[BaseRoute]:
             raise ValidationError("limit and after must be integers") from exc
         page = found[after:after + limit]
         body: dict[str, Any] = {"results": [
-            {"toObjectId": int(oid), "associationTypes": _types_of(source, target, types)}
+            {"toObjectId": oid, "associationTypes": _types_of(source, target, types)}
             for oid, types in page]}
         if after + limit < len(found):
             body["paging"] = {"next": {"after": str(after + limit)}}
@@ -142,25 +148,26 @@ def routes(api: Api) -> list[BaseRoute]:
                 if action == "read":
                     found = backend.associations_of(source.name, from_id, target.name)
                     results.append({"from": {"id": from_id}, "to": [
-                        {"toObjectId": int(oid),
+                        {"toObjectId": oid,
                          "associationTypes": _types_of(source, target, types)}
                         for oid, types in found]})
                 elif action == "create":
                     to_id = str((item.get("to") or {}).get("id", ""))
                     types = _parse_types(source, target, item.get("types"))
-                    backend.associate(source.name, from_id, target.name, to_id, types)
+                    backend.associate(source.name, from_id, target.name, to_id, types,
+                                      call.source)
                     results.append(_labels_pair(source, from_id, target, to_id))
                 elif action == "associate":
                     to_id = str((item.get("to") or {}).get("id", ""))
                     association = backend.associate_default(source.name, from_id, target.name,
-                                                            to_id)
+                                                            to_id, call.source)
                     results.append(_default_result(association, from_id, to_id))
                 elif action in ("archive", "labels-archive"):
                     targets = item.get("to")
                     targets = targets if isinstance(targets, list) else [targets or {}]
                     for to in targets:
                         backend.remove_association(source.name, from_id, target.name,
-                                                   str(to.get("id", "")))
+                                                   str(to.get("id", "")), call.source)
                 else:
                     raise NotEmulated(f"Batch action {action!r} is not emulated.")
             except NotEmulated:
@@ -168,7 +175,7 @@ def routes(api: Api) -> list[BaseRoute]:
             except HubSpotError as error:
                 errors.append(batch_error(error))
         if action in ("archive", "labels-archive"):
-            return Response(status_code=204)
+            return batch_response([], errors, 200) if errors else Response(status_code=204)
         if errors and not results:
             return batch_response([], errors, 200)
         return batch_response(results, errors, 201 if action == "create" else 200)

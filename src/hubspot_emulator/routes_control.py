@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .exceptions import HubSpotError
+from emulator_core.generated_world import MAX_LINES_PER_INVOICE, MAX_SEED, whole_number
+
+from .exceptions import HubSpotError, ObjectNotFound
+from .generate import generate
 from .models import HubSpotWorld
-from .seed import generate
 
 
 def routes(world: HubSpotWorld, reseed: Callable[[str], None],
            webhook_stats: Callable[[], dict[str, Any]],
-           after_generate: Callable[[], None]) -> list[BaseRoute]:
+           after_generate: Callable[[], None],
+           after_write: Callable[[], None]) -> list[BaseRoute]:
     oauth = world.oauth
 
     async def body_of(request: Request) -> dict[str, Any]:
@@ -83,18 +87,79 @@ def routes(world: HubSpotWorld, reseed: Callable[[str], None],
             return bad(f"portal {portal_id} does not exist", 404)
         body = await body_of(request)
         try:
-            counts = {name: int(body.get(name, 0)) for name in
-                      ("contacts", "products", "invoices")}
-            lines = int(body.get("lines_per_invoice", 3))
-            if min(*counts.values(), lines) < 0 or sum(counts.values()) > 500_000:
-                raise ValueError("counts must be between 0 and 500000 in all")
-            created = generate(world.backend(portal_id), lines_per_invoice=lines,
-                               invoice_status=str(body.get("invoice_status", "open")),
-                               **counts)
-        except (ValueError, HubSpotError) as exc:
-            return bad(str(exc))
+            counts = {name: whole_number(body.get(name), name, 0, 1_000_000) for name in
+                      ("contacts", "products", "invoices", "quotes")}
+            lines = whole_number(body.get("lines_per_invoice"), "lines_per_invoice", 3,
+                                 MAX_LINES_PER_INVOICE)
+            if sum(counts.values()) > 1_000_000:
+                raise ValueError("counts must be between 0 and 1,000,000 in all")
+            status = body.get("invoice_status")
+            quote_status = body.get("quote_status")
+            created = generate(world.backend(portal_id),
+                               seed=whole_number(body.get("seed"), "seed", 1, MAX_SEED),
+                               lines_per_invoice=lines,
+                               invoice_status=str(status) if status else None,
+                               quote_status=str(quote_status) if quote_status else "APPROVED", **counts)
+        except (ValueError, TypeError, HubSpotError) as exc:
+            return bad(exc.message if isinstance(exc, HubSpotError) else str(exc))
         after_generate()
         return JSONResponse({"portal_id": portal_id, "created": created}, status_code=201)
+
+    async def refund_payment(request: Request) -> Response:
+        """A refund made in HubSpot (or at the payment processor): the payment's
+        hs_refunds_amount and hs_latest_status change, and so does its invoice."""
+        portal_id = request.path_params["portalId"]
+        if portal_id not in world.backends:
+            return bad(f"portal {portal_id} does not exist", 404)
+        body = await body_of(request)
+        try:
+            raw = body.get("amount")
+            amount = Decimal(str(raw)) if raw is not None else None
+            payment = world.backend(portal_id).refund_payment(
+                str(request.path_params["paymentId"]), amount)
+        except InvalidOperation:
+            return bad("amount must be a decimal number, e.g. \"12.50\"")
+        except HubSpotError as exc:
+            return bad(exc.message, exc.status_code)
+        finally:
+            after_write()
+        return JSONResponse(payment.view(None))
+
+    def app_id_of(request: Request) -> int:
+        app_id = int(request.path_params["appId"])
+        if oauth.app_by_id(app_id) is None:
+            raise ObjectNotFound(f"app {app_id} does not exist")
+        return app_id
+
+    async def list_subscriptions(request: Request) -> Response:
+        try:
+            app_id = app_id_of(request)
+        except HubSpotError as exc:
+            return bad(exc.message, exc.status_code)
+        return JSONResponse({"results": [s.as_json() for s in world.subscriptions.of(app_id)]})
+
+    async def create_subscription(request: Request) -> Response:
+        body = await body_of(request)
+        try:
+            subscription = world.subscriptions.create(app_id_of(request), body)
+        except HubSpotError as exc:
+            return bad(exc.message, exc.status_code)
+        return JSONResponse(subscription.as_json(), status_code=201)
+
+    async def change_subscription(request: Request) -> Response:
+        body = await body_of(request)
+        try:
+            app_id = app_id_of(request)
+            sub_id = str(request.path_params["subscriptionId"])
+            if request.method == "DELETE":
+                world.subscriptions.delete(app_id, sub_id)
+                return Response(status_code=204)
+            if not isinstance(body.get("active"), bool):
+                return bad("active (true or false) is required (SubscriptionPatchRequest)")
+            subscription = world.subscriptions.set_active(app_id, sub_id, body["active"])
+        except HubSpotError as exc:
+            return bad(exc.message, exc.status_code)
+        return JSONResponse(subscription.as_json())
 
     async def expire_tokens(request: Request) -> Response:
         return JSONResponse({"expired": oauth.expire_access_tokens()})
@@ -107,5 +172,12 @@ def routes(world: HubSpotWorld, reseed: Callable[[str], None],
         Route("/portals/{portalId:int}/private-app-token", private_app_token, methods=["POST"]),
         Route("/portals/{portalId:int}/uninstall", uninstall, methods=["POST"]),
         Route("/portals/{portalId:int}/generate", generate_records, methods=["POST"]),
+        Route("/portals/{portalId:int}/payments/{paymentId}/refund", refund_payment,
+              methods=["POST"]),
+        Route("/apps/{appId:int}/webhooks/subscriptions", list_subscriptions, methods=["GET"]),
+        Route("/apps/{appId:int}/webhooks/subscriptions", create_subscription,
+              methods=["POST"]),
+        Route("/apps/{appId:int}/webhooks/subscriptions/{subscriptionId}", change_subscription,
+              methods=["PATCH", "DELETE"]),
         Route("/tokens/expire", expire_tokens, methods=["POST"]),
     ]

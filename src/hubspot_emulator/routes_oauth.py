@@ -16,8 +16,10 @@ from starlette.routing import BaseRoute, Route
 
 from .accounts import User
 from .catalog import KNOWN_SCOPES
+from .clock import correlation_id
 from .config import EmulatorConfig
 from .exceptions import (
+    CORRELATION_HEADER,
     AuthorizeError,
     AuthorizePageError,
     HubSpotError,
@@ -26,7 +28,7 @@ from .exceptions import (
     error_response,
 )
 from .models import HubSpotWorld
-from .oauth_models import AccessToken, App
+from .oauth_models import AccessToken, App, RefreshToken
 from .pages import render
 
 SESSION_COOKIE = "hubspot_emulator_session"
@@ -49,6 +51,41 @@ def _with_state(params: dict[str, str], state: str) -> dict[str, str]:
     if state:
         params["state"] = state
     return params
+
+
+# HubSpot's status codes → RFC 6749 §5.2 error codes. HubSpot's changelog "New OAuth v3 API endpoints
+# and standardized error responses" adds `error`/`error_description` beside `status`/`message` on v1
+# and v3 alike; the mapping is ours where HubSpot doesn't publish one (README, "OAuth").
+RFC6749_ERRORS = {
+    "BAD_AUTH_CODE": "invalid_grant",
+    "BAD_REFRESH_TOKEN": "invalid_grant",
+    "BAD_REDIRECT_URI": "invalid_grant",
+    "BAD_CLIENT_ID": "invalid_client",
+    "BAD_CLIENT_SECRET": "invalid_client",
+    "BAD_GRANT_TYPE": "unsupported_grant_type",
+    "MISSING_PARAMETER": "invalid_request",
+}
+# HubSpot retires the v1 OAuth endpoints on this date (developers.hubspot.com, "OAuth v1 migration
+# guide"); v1 answers carry it as RFC 8594 Sunset so clients and the request log can see it.
+V1_SUNSET = "Tue, 16 Feb 2027 00:00:00 GMT"
+LATEST_OAUTH = "/oauth/2026-03"
+
+
+def oauth_error_response(error: HubSpotError) -> Response:
+    correlation = correlation_id()
+    body = error.body(correlation)
+    if isinstance(error, OAuthError):
+        body["error"] = RFC6749_ERRORS.get(error.oauth_status, "invalid_request")
+        body["error_description"] = error.message
+    headers = {CORRELATION_HEADER: correlation, "Cache-Control": "no-store", **error.headers}
+    return JSONResponse(body, status_code=error.status_code, headers=headers)
+
+
+def deprecated_v1(response: Response) -> Response:
+    response.headers["Deprecation"] = "true"
+    response.headers["Sunset"] = V1_SUNSET
+    response.headers["Link"] = f'<{LATEST_OAUTH}/token>; rel="successor-version"'
+    return response
 
 
 def token_json(token: AccessToken, app: App, v3: bool) -> dict[str, Any]:
@@ -196,7 +233,12 @@ def routes(world: HubSpotWorld, config: EmulatorConfig) -> list[BaseRoute]:
 
     # -- token endpoint -----------------------------------------------------------------------
     async def token(request: Request) -> Response:
-        v3 = "/v3/" in request.url.path
+        path = request.url.path
+        latest = not path.startswith("/oauth/v1/")
+        if request.query_params.get("client_secret") or request.query_params.get("refresh_token"):
+            # 2026-03 and v3 take parameters only in the form body (HubSpot, "OAuth v1 migration guide").
+            return oauth_error_response(OAuthError(
+                "MISSING_PARAMETER", "Send OAuth parameters in the form body, not in the URL."))
         form = await request.form()
         fields = {k: str(v) for k, v in form.items()}
         try:
@@ -213,13 +255,15 @@ def routes(world: HubSpotWorld, config: EmulatorConfig) -> list[BaseRoute]:
             else:
                 raise OAuthError("BAD_GRANT_TYPE", "missing or unsupported grant_type")
         except HubSpotError as error:
-            return error_response(error)
+            response = oauth_error_response(error)
+            return response if latest else deprecated_v1(response)
         app = oauth.apps[issued.client_id or ""]
-        body = token_json(issued, app, v3)
-        if v3:
+        body = token_json(issued, app, latest)
+        if latest:
             user = directory.user(issued.user_email or "")
             body["user_id"] = user.id if user else None
-        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+        response = JSONResponse(body, headers={"Cache-Control": "no-store"})
+        return response if latest else deprecated_v1(response)
 
     def _token_info(token: AccessToken) -> dict[str, Any]:
         app = oauth.apps.get(token.client_id or "")
@@ -237,74 +281,84 @@ def routes(world: HubSpotWorld, config: EmulatorConfig) -> list[BaseRoute]:
             "token_type": "access",
         }
 
-    async def access_token_info(request: Request) -> Response:
-        found = oauth.live_access_token(request.path_params["token"])
-        if found is None:
-            return error_response(ObjectNotFound("The access token was not found, expired or "
-                                                 "was revoked.", context={"token": ["*"]}))
-        return JSONResponse(_token_info(found))
-
-    async def refresh_token_info(request: Request) -> Response:
-        found = oauth.live_refresh_token(request.path_params["token"])
-        if found is None:
-            return error_response(ObjectNotFound("The refresh token was not found or was "
-                                                 "revoked.", context={"token": ["*"]}))
+    def _refresh_info(found: RefreshToken) -> dict[str, Any]:
+        app = oauth.apps.get(found.client_id)
         portal = directory.portals.get(found.portal_id)
         user = directory.user(found.user_email)
-        return JSONResponse({
+        return {
             "token": found.token,
             "user": found.user_email,
             "hub_domain": portal.domain if portal else None,
             "scopes": found.scopes,
             "hub_id": found.portal_id,
             "client_id": found.client_id,
+            "app_id": app.app_id if app else None,
             "user_id": user.id if user else None,
             "token_type": "refresh",
-        })
+        }
+
+    async def access_token_info(request: Request) -> Response:
+        found = oauth.live_access_token(request.path_params["token"])
+        if found is None:
+            return deprecated_v1(error_response(ObjectNotFound(
+                "The access token was not found, expired or was revoked.", context={"token": ["*"]})))
+        return deprecated_v1(JSONResponse(_token_info(found)))
+
+    async def refresh_token_info(request: Request) -> Response:
+        found = oauth.live_refresh_token(request.path_params["token"])
+        if found is None:
+            return deprecated_v1(error_response(ObjectNotFound(
+                "The refresh token was not found or was revoked.", context={"token": ["*"]})))
+        return deprecated_v1(JSONResponse(_refresh_info(found)))
 
     async def delete_refresh_token(request: Request) -> Response:
         if not oauth.revoke_refresh_token(request.path_params["token"]):
-            return error_response(ObjectNotFound("The refresh token was not found or was "
-                                                 "already revoked.", context={"token": ["*"]}))
-        return Response(status_code=204)
+            return deprecated_v1(error_response(ObjectNotFound(
+                "The refresh token was not found or was already revoked.", context={"token": ["*"]})))
+        return deprecated_v1(Response(status_code=204))
 
     async def _client_form(request: Request) -> tuple[dict[str, str], App]:
+        if request.query_params.get("client_secret") or request.query_params.get("token"):
+            raise OAuthError("MISSING_PARAMETER",
+                             "Send OAuth parameters in the form body, not in the URL.")
         form = await request.form()
         fields = {k: str(v) for k, v in form.items()}
         app = oauth.apps.get(fields.get("client_id", ""))
-        if app is None or not secrets.compare_digest(app.client_secret,
-                                                     fields.get("client_secret", "")):
-            raise OAuthError("BAD_CLIENT_ID", "missing or invalid client credentials", 401)
+        if app is None:
+            raise OAuthError("BAD_CLIENT_ID", "missing or unknown client id", 401)
+        if not secrets.compare_digest(app.client_secret, fields.get("client_secret", "")):
+            raise OAuthError("BAD_CLIENT_SECRET", "missing or invalid client secret", 401)
+        if not fields.get("token"):
+            raise OAuthError("MISSING_PARAMETER", "token is required")
         return fields, app
 
     async def introspect(request: Request) -> Response:
+        """RFC 7662: any token this client can't use answers 200 `{"active": false}`, never 404."""
         try:
             fields, app = await _client_form(request)
         except HubSpotError as error:
-            return error_response(error)
-        value = fields.get("token", "")
+            return oauth_error_response(error)
+        value = fields["token"]
         hint = fields.get("token_type_hint", "")
         access = oauth.live_access_token(value) if hint != "refresh_token" else None
         if access is not None and access.client_id == app.client_id:
             body = _token_info(access)
-            body.update({"active": True, "client_id": app.client_id,
-                         "token_use": "access_token"})
-            return JSONResponse(body)
+            body.update({"active": True, "client_id": app.client_id, "token_use": "access_token",
+                         "is_private_distribution": False})
+            return JSONResponse(body, headers={"Cache-Control": "no-store"})
         refresh = oauth.live_refresh_token(value) if hint != "access_token" else None
         if refresh is not None and refresh.client_id == app.client_id:
-            portal = directory.portals.get(refresh.portal_id)
-            return JSONResponse({"active": True, "token_use": "refresh_token",
-                                 "client_id": app.client_id, "hub_id": refresh.portal_id,
-                                 "hub_domain": portal.domain if portal else None,
-                                 "user": refresh.user_email, "scopes": refresh.scopes})
-        return JSONResponse({"active": False})
+            body = _refresh_info(refresh)
+            body.update({"active": True, "token_use": "refresh_token"})
+            return JSONResponse(body, headers={"Cache-Control": "no-store"})
+        return JSONResponse({"active": False}, headers={"Cache-Control": "no-store"})
 
     async def revoke(request: Request) -> Response:
         try:
             fields, app = await _client_form(request)
         except HubSpotError as error:
-            return error_response(error)
-        value = fields.get("token", "")
+            return oauth_error_response(error)
+        value = fields["token"]
         refresh = oauth.live_refresh_token(value)
         if refresh is not None and refresh.client_id == app.client_id:
             oauth.revoke_refresh_token(value)
@@ -312,9 +366,18 @@ def routes(world: HubSpotWorld, config: EmulatorConfig) -> list[BaseRoute]:
             access = oauth.access_tokens.get(value)
             if access is not None and access.client_id == app.client_id:
                 oauth.revoke_access_token(value)
-        # RFC 7009: revoking an unknown token is not an error.
+        # RFC 7009 §2.2: revoking an unknown or already revoked token is not an error.
         return Response(status_code=200)
 
+    latest = [
+        route
+        for prefix in (LATEST_OAUTH, "/oauth/v3")
+        for route in (
+            Route(f"{prefix}/token", token, methods=["POST"]),
+            Route(f"{prefix}/token/introspect", introspect, methods=["POST"]),
+            Route(f"{prefix}/token/revoke", revoke, methods=["POST"]),
+        )
+    ]
     return [
         Route("/oauth/authorize", authorize, methods=["GET"]),
         Route("/oauth/{portalId:int}/authorize", authorize, methods=["GET"]),
@@ -322,10 +385,9 @@ def routes(world: HubSpotWorld, config: EmulatorConfig) -> list[BaseRoute]:
         Route("/login", login, methods=["GET"]),
         Route("/oauth/sign-out", sign_out, methods=["GET", "POST"]),
         Route("/oauth/consent", consent, methods=["POST"]),
+        *latest,
+        # Deprecated: HubSpot retires these on 2027-02-16; kept so old clients can be tested.
         Route("/oauth/v1/token", token, methods=["POST"]),
-        Route("/oauth/v3/token", token, methods=["POST"]),
-        Route("/oauth/v3/token/introspect", introspect, methods=["POST"]),
-        Route("/oauth/v3/token/revoke", revoke, methods=["POST"]),
         Route("/oauth/v1/access-tokens/{token}", access_token_info, methods=["GET"]),
         Route("/oauth/v1/refresh-tokens/{token}", refresh_token_info, methods=["GET"]),
         Route("/oauth/v1/refresh-tokens/{token}", delete_refresh_token, methods=["DELETE"]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -28,6 +30,13 @@ def schema_write(request: Request) -> list[list[str]]:
 
 def tax_scopes(request: Request) -> list[list[str]]:
     return [["tax_rates.read"]]
+
+
+async def _object_body(request: Request) -> dict[str, Any]:
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise ValidationError("The request body must be a JSON object.")
+    return body
 
 
 def routes(api: Api) -> list[BaseRoute]:
@@ -106,14 +115,43 @@ def routes(api: Api) -> list[BaseRoute]:
         return JSONResponse(call.backend.tax_rates.get(request.path_params["taxRateId"]).as_json())
 
     @api.endpoint(schema_read)
-    async def property_groups(request: Request, call: ApiCall) -> Response:
-        raise NotEmulated("Property groups are not emulated.")
+    async def list_groups(request: Request, call: ApiCall) -> Response:
+        groups = call.backend.properties.groups.all(_type(request).name)
+        return JSONResponse({"results": [g.as_json() for g in groups]})
+
+    @api.endpoint(schema_write)
+    async def create_group(request: Request, call: ApiCall) -> Response:
+        group = call.backend.properties.groups.create(_type(request).name,
+                                                      await _object_body(request))
+        return JSONResponse(group.as_json(), status_code=201)
+
+    @api.endpoint(schema_read)
+    async def get_group(request: Request, call: ApiCall) -> Response:
+        group = call.backend.properties.groups.get(_type(request).name,
+                                                   request.path_params["groupName"])
+        return JSONResponse(group.as_json())
+
+    @api.endpoint(schema_write)
+    async def update_group(request: Request, call: ApiCall) -> Response:
+        group = call.backend.properties.groups.update(
+            _type(request).name, request.path_params["groupName"], await _object_body(request))
+        return JSONResponse(group.as_json())
+
+    @api.endpoint(schema_write)
+    async def archive_group(request: Request, call: ApiCall) -> Response:
+        call.backend.properties.archive_group(_type(request).name,
+                                              request.path_params["groupName"])
+        return Response(status_code=204)
 
     prefix = "/crm/v3/properties/{objectType}"
     return [
         Route(prefix, list_properties, methods=["GET"]),
         Route(prefix, create_property, methods=["POST"]),
-        Route(prefix + "/groups", property_groups, methods=["GET", "POST"]),
+        Route(prefix + "/groups", list_groups, methods=["GET"]),
+        Route(prefix + "/groups", create_group, methods=["POST"]),
+        Route(prefix + "/groups/{groupName}", get_group, methods=["GET"]),
+        Route(prefix + "/groups/{groupName}", update_group, methods=["PATCH"]),
+        Route(prefix + "/groups/{groupName}", archive_group, methods=["DELETE"]),
         Route(prefix + "/batch/{action}", batch_properties, methods=["POST"]),
         Route(prefix + "/{propertyName}", get_property, methods=["GET"]),
         Route(prefix + "/{propertyName}", update_property, methods=["PATCH"]),

@@ -22,6 +22,7 @@ MAX_FILTERS_PER_GROUP = 6
 MAX_FILTERS = 18
 MAX_LIMIT = 200
 MAX_RESULTS = 10_000
+MAX_SORTS = 1
 OPERATORS = ("EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY",
              "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN")
 _TOKEN_RE = re.compile(r"[\w@.+-]+", re.UNICODE)
@@ -58,8 +59,17 @@ def parse_request(body: dict[str, Any]) -> SearchRequest:
                 raise ValidationError(f"Unknown operator {item.get('operator')!r}.")
     if total > MAX_FILTERS:
         raise ValidationError(f"Too many filters ({total}). The maximum is {MAX_FILTERS}.")
+    raw_sorts = body.get("sorts") or []
+    if not isinstance(raw_sorts, list):
+        raise ValidationError("sorts must be a list")
+    if len(raw_sorts) > MAX_SORTS:
+        # https://developers.hubspot.com/docs/api/crm/search: "You can only use one sorting rule".
+        raise ValidationError(
+            f"Too many sorts ({len(raw_sorts)}): a search takes one sort only. Sort by one "
+            "property (e.g. hs_lastmodifieddate) and order the rest yourself.",
+            context={"sorts": [str(len(raw_sorts))]})
     sorts: list[tuple[str, bool]] = []
-    for sort in body.get("sorts") or []:
+    for sort in raw_sorts:
         if isinstance(sort, str):
             sorts.append((sort.lstrip("-"), sort.startswith("-")))
         elif isinstance(sort, dict) and sort.get("propertyName"):
@@ -94,7 +104,8 @@ def _stored(definition: PropertyDefinition | None, text: str) -> Comparable:
 
 
 def _wanted(definition: PropertyDefinition | None, raw: object) -> Comparable:
-    """A filter value in the stored form: epoch millis or ISO text for dates and datetimes."""
+    """A filter value in the stored form: epoch millis or ISO text for dates and datetimes.
+    A value that isn't one is a 400, as in HubSpot (no silent string comparison)."""
     text = "" if raw is None else str(raw)
     kind = definition.type if definition else "string"
     try:
@@ -102,8 +113,20 @@ def _wanted(definition: PropertyDefinition | None, raw: object) -> Comparable:
             return datetime_value(text)
         if kind == "date":
             return datetime_value(text)[:10]
-    except ValueError:
-        return text
+        if kind == "number":
+            number = Decimal(text)
+            if not number.is_finite():
+                raise InvalidOperation(text)
+            return number
+    except (ValueError, InvalidOperation) as exc:
+        name = definition.name if definition else ""
+        example = "a number" if kind == "number" else \
+            "epoch milliseconds (e.g. 1767225600000) or an ISO 8601 date (e.g. 2026-01-01)"
+        raise ValidationError(
+            f"Invalid filter value {text!r} for {kind} property {name}: use {example}.",
+            errors=[{"message": f"{text!r} is not a valid {kind}", "code": "INVALID_FILTER_VALUE",
+                     "in": name}],
+            context={"propertyName": [name]}) from exc
     return _stored(definition, text)
 
 
@@ -117,7 +140,8 @@ def _tokens(value: str) -> list[str]:
     return [t.lower() for t in _TOKEN_RE.findall(value)] + [value.lower()]
 
 
-Predicate = Callable[[CrmObject], bool]
+Properties = dict[str, str]
+Predicate = Callable[[Properties], bool]
 
 
 def _compile(item: dict[str, Any],
@@ -127,8 +151,8 @@ def _compile(item: dict[str, Any],
     operator = item["operator"]
     definition = definitions(name)
 
-    def value_of(obj: CrmObject) -> str:
-        return obj.properties.get(name) or ""
+    def value_of(props: Properties) -> str:
+        return props.get(name) or ""
 
     if operator == "HAS_PROPERTY":
         return lambda obj: value_of(obj) != ""
@@ -138,7 +162,7 @@ def _compile(item: dict[str, Any],
         pattern = str(item.get("value", "")).lower()
         wanted = operator == "CONTAINS_TOKEN"
 
-        def contains(obj: CrmObject) -> bool:
+        def contains(obj: Properties) -> bool:
             stored = value_of(obj)
             hit = stored != "" and any(fnmatch.fnmatchcase(t, pattern) for t in _tokens(stored))
             return hit == wanted
@@ -148,7 +172,7 @@ def _compile(item: dict[str, Any],
         values = [_wanted(definition, v) for v in item.get("values") or []]
         inside_wanted = operator == "IN"
 
-        def member(obj: CrmObject) -> bool:
+        def member(obj: Properties) -> bool:
             stored = value_of(obj)
             mine = _stored(definition, stored)
             inside = stored != "" and any(_compare(mine, v) == 0 for v in values)
@@ -170,7 +194,7 @@ def _compile(item: dict[str, Any],
     }
     test = tests[operator]
 
-    def ordered(obj: CrmObject) -> bool:
+    def ordered(obj: Properties) -> bool:
         stored = value_of(obj)
         if stored == "":
             return False
@@ -180,17 +204,18 @@ def _compile(item: dict[str, Any],
     return ordered
 
 
-def _query_matches(obj: CrmObject, query: str, text_properties: tuple[str, ...]) -> bool:
+def _query_matches(props: Properties, query: str, text_properties: tuple[str, ...]) -> bool:
     tokens: list[str] = []
     for name in text_properties:
-        tokens.extend(_tokens(obj.properties.get(name) or ""))
+        tokens.extend(_tokens(props.get(name) or ""))
     return all(any(t.startswith(term) for t in tokens) for term in query.lower().split())
 
 
-def run(objects: list[CrmObject], request: SearchRequest,
+def run(objects: list[tuple[CrmObject, Properties]], request: SearchRequest,
         definitions: Callable[[str], PropertyDefinition | None],
         text_properties: tuple[str, ...]) -> tuple[list[CrmObject], int]:
-    """Matching objects for one page, and the total number of matches."""
+    """Matching objects for one page, and the total number of matches. Each object comes with
+    the properties the search index holds for it (they lag writes by the search delay)."""
     for group in request.filter_groups:
         for item in group.get("filters") or []:
             name = str(item.get("propertyName", ""))
@@ -200,19 +225,20 @@ def run(objects: list[CrmObject], request: SearchRequest,
     groups = [[_compile(item, definitions) for item in group.get("filters") or []]
               for group in request.filter_groups]
     found = [
-        obj for obj in objects
-        if (not groups or any(all(test(obj) for test in group) for group in groups))
-        and (request.query is None or _query_matches(obj, request.query, text_properties))
+        (obj, props) for obj, props in objects
+        if (not groups or any(all(test(props) for test in group) for group in groups))
+        and (request.query is None or _query_matches(props, request.query, text_properties))
     ]
-    found.sort(key=lambda o: int(o.id))
+    found.sort(key=lambda pair: int(pair[0].id))
     for name, descending in reversed(request.sorts):
         definition = definitions(name)
-        with_value = [o for o in found if o.properties.get(name)]
-        without = [o for o in found if not o.properties.get(name)]
-        keyed = sorted(with_value, key=lambda o: _SortKey(_stored(definition, o.properties[name])),
+        with_value = [p for p in found if p[1].get(name)]
+        without = [p for p in found if not p[1].get(name)]
+        keyed = sorted(with_value, key=lambda p: _SortKey(_stored(definition, p[1][name])),
                        reverse=descending)
         found = keyed + without
-    return found[request.after:request.after + request.limit], len(found)
+    page = found[request.after:request.after + request.limit]
+    return [obj for obj, _ in page], len(found)
 
 
 class _SortKey:

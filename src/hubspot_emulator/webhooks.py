@@ -21,6 +21,8 @@ from .catalog import OBJECT_TYPES
 from .clock import epoch_ms
 from .events import ChangeEvent
 from .oauth_models import App, OAuthServer
+from .objects import AssociationType, association_event_name
+from .webhook_subscriptions import Subscription, SubscriptionBook
 
 MAX_EVENTS_PER_REQUEST = 100
 
@@ -42,25 +44,44 @@ def signed_headers(secret: str, url: str, body: bytes, now_ms: int | None = None
     }
 
 
-def event_json(event: ChangeEvent, app: App, event_id: int) -> dict[str, Any] | None:
-    object_type = OBJECT_TYPES[event.object_type]
-    if object_type.webhook_prefix is None:
-        return None
+def event_json(event: ChangeEvent, app: App, subscription: Subscription,
+               event_id: int) -> dict[str, Any]:
+    """One event as HubSpot sends it (webhooks guide, "Webhook payloads")."""
+    kind = OBJECT_TYPES[event.object_type]
     body: dict[str, Any] = {
         "eventId": event_id,
-        "subscriptionId": app.app_id * 100 + list(OBJECT_TYPES).index(event.object_type),
+        "subscriptionId": subscription.id,
         "portalId": event.portal_id,
         "appId": app.app_id,
         "occurredAt": epoch_ms(event.occurred_at),
-        "subscriptionType": f"{object_type.webhook_prefix}.{event.kind}",
+        "subscriptionType": subscription.event_type,
         "attemptNumber": 0,
-        "objectId": int(event.object_id),
         "changeSource": event.source.kind,
     }
-    if object_type.webhook_prefix == "object":
-        body["objectTypeId"] = object_type.type_id
-    if event.source.app_id is not None:
-        body["sourceId"] = str(event.source.app_id)
+    if subscription.family == "object":
+        body["objectTypeId"] = kind.type_id
+    if event.source.source_id is not None:
+        body["sourceId"] = event.source.source_id
+    association = event.association
+    if association is not None:
+        # Association change payload: associationType, fromObjectId, toObjectId,
+        # associationRemoved, isPrimaryAssociation (HubSpot changelog "New subscription types
+        # for webhooks"); generic object.* events add the two objectTypeIds.
+        linked = AssociationType(association.from_type, association.to_type,
+                                 association.type_id)
+        body.update({
+            "associationType": association_event_name(linked),
+            "fromObjectId": int(association.from_id),
+            "toObjectId": int(association.to_id),
+            "associationRemoved": association.removed,
+            "isPrimaryAssociation": False,
+        })
+        if subscription.family == "object":
+            body.pop("objectTypeId")
+            body["fromObjectTypeId"] = OBJECT_TYPES[association.from_type].type_id
+            body["toObjectTypeId"] = OBJECT_TYPES[association.to_type].type_id
+        return body
+    body["objectId"] = int(event.object_id)
     if event.kind == "propertyChange":
         body["propertyName"] = event.property_name
         body["propertyValue"] = event.property_value
@@ -74,10 +95,11 @@ def event_json(event: ChangeEvent, app: App, event_id: int) -> dict[str, Any] | 
 class WebhookNotifier:
     """Collects change events while a request runs and sends them per installed app on flush."""
 
-    def __init__(self, url: str, oauth: OAuthServer,
+    def __init__(self, url: str, oauth: OAuthServer, subscriptions: SubscriptionBook,
                  dispatcher_factory: Callable[[str, App], WebhookDispatcher] | None = None) -> None:
         self.url = url
         self.oauth = oauth
+        self.subscriptions = subscriptions
         self._pending: list[ChangeEvent] = []
         self._dispatchers: dict[str, WebhookDispatcher] = {}
         self._ids = itertools.count(1)
@@ -101,9 +123,9 @@ class WebhookNotifier:
                 app = self.oauth.app(install.client_id)
                 if app is None:
                     continue
-                body = event_json(event, app, next(self._ids))
-                if body is not None:
-                    batches.setdefault(app.client_id, []).append(body)
+                for subscription in self.subscriptions.matching(app.app_id, event):
+                    batches.setdefault(app.client_id, []).append(
+                        event_json(event, app, subscription, next(self._ids)))
         for client_id, events in batches.items():
             app = self.oauth.apps[client_id]
             dispatcher = self._dispatchers.get(client_id)
@@ -116,6 +138,7 @@ class WebhookNotifier:
         return {
             "delivered": sum(d.delivered for d in self._dispatchers.values()),
             "failed": sum(d.failed for d in self._dispatchers.values()),
+            "pending": sum(d.pending for d in self._dispatchers.values()),
         }
 
     def close(self) -> None:

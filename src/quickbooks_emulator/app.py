@@ -20,6 +20,7 @@ from .exceptions import injected_fault_response
 from .routes_accounting import AccountingRoutes
 from .routes_control import ControlRoutes
 from .routes_oauth import OAuthRoutes, base_url
+from .routes_record_pages import RecordPageRoutes
 from .runtime import Runtime
 
 REALM_IN_PATH = re.compile(r"^/v3/company/([^/]+)")
@@ -70,6 +71,7 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
         routes=[
             Route("/", index, methods=["GET"]),
             *OAuthRoutes(runtime).routes(),
+            *RecordPageRoutes(runtime).routes(),
             *AccountingRoutes(runtime).routes(),
         ],
         control_routes=ControlRoutes(runtime).routes(),

@@ -30,6 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--webhook-url", default=None)
     parser.add_argument("--webhook-verifier", default="scs-demo-quickbooks-verifier")
     parser.add_argument(
+        "--webhook-format",
+        choices=["cloudevents", "eventNotifications"],
+        default="cloudevents",
+        help="webhook payload: CloudEvents array (current) or classic eventNotifications",
+    )
+    parser.add_argument(
         "--redirect-uri",
         action="append",
         default=None,
@@ -50,6 +56,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         refresh_rotation_seconds=args.refresh_rotation_seconds,
         webhook_url=args.webhook_url,
         webhook_verifier=args.webhook_verifier,
+        webhook_format=args.webhook_format,
         latency_ms=args.latency_ms,
         throttle_xml=args.throttle_xml,
     )

@@ -18,6 +18,8 @@ class EmulatorConfig:
     refresh_rotation_seconds: int = 86400
     webhook_url: str | None = None
     webhook_verifier: str = "scs-demo-quickbooks-verifier"
+    # "cloudevents" (Intuit's current format) or "eventNotifications" (the classic one).
+    webhook_format: str = "cloudevents"
     redirect_uris: list[str] = field(default_factory=lambda: [DEMO_REDIRECT_URI])
     # Extra time each Accounting API call takes while holding its concurrency slot.
     latency_ms: int = 0

@@ -7,6 +7,7 @@ from typing import Any
 
 from .config import EmulatorConfig
 from .entities.company import ChangeEvent, CompanyBackend
+from .entities.profile import CompanyProfile
 from .exceptions import OAuthError
 from .oauth_models import OAuthBackend, TokenSet
 
@@ -35,9 +36,9 @@ class World:
         SEEDS[name](self)
 
     def add_company(
-        self, realm_id: str, name: str, environment: str = "sandbox", country: str = "US"
+        self, realm_id: str, name: str, environment: str = "sandbox", profile: CompanyProfile | None = None
     ) -> CompanyBackend:
-        company = CompanyBackend(realm_id, name, environment, country, on_change=self._changed)
+        company = CompanyBackend(realm_id, name, environment, profile, on_change=self._changed)
         self.companies[realm_id] = company
         return company
 
@@ -66,6 +67,8 @@ class World:
                     "name": company.name,
                     "environment": company.environment,
                     "country": company.country,
+                    "home_currency": company.profile.home_currency,
+                    "tax_model": company.profile.tax_model,
                     "counts": company.summary()["counts"],
                 }
                 for company in self.companies.values()

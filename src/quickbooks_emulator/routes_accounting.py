@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from .clock import parse_qbo_datetime, qbo_time, utcnow
 from .entities.company import CompanyBackend, entity_name
 from .exceptions import (
+    MALFORMED_INPUT,
     AuthenticationFailed,
     AuthorizationFault,
     QBOFault,
@@ -25,12 +27,14 @@ from .exceptions import (
     ThrottleExceededError,
     UnsupportedOperationError,
     fault_body,
+    malformed_input,
     render_authentication_failed,
     render_fault,
     render_fault_xml,
 )
 from .runtime import Runtime
 
+logger = logging.getLogger(__name__)
 Handler = Callable[[Request, CompanyBackend], Awaitable[dict[str, Any]]]
 
 
@@ -94,6 +98,9 @@ class AccountingRoutes:
             status, body = 200, with_time(await handler(request, company))
         except QBOFault as fault:
             status, body = fault.status, fault_body(fault)
+        except MALFORMED_INPUT as exc:
+            logger.exception("%s %s: malformed input", request.method, request.url.path)
+            status, body = 400, fault_body(malformed_input(exc))
         if request_id:
             company.remember(request_id, status, body)
         return JSONResponse(body, status)

@@ -12,9 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from emulator_core.generated_world import MAX_LINES_PER_INVOICE, MAX_SEED, whole_number
+
 from .clock import utcnow
 from .exceptions import OAuthError, QBOFault
-from .generate import generate
+from .generate import MAX_RECORDS, generate
 from .models import UnknownCompany
 from .runtime import Runtime
 
@@ -134,14 +136,47 @@ class ControlRoutes:
         listeners, self.world.listeners = self.world.listeners, []  # bulk data sends no webhooks
         try:
             body = await optional_json(request)
-            counts = {name: int(body.get(name, 0)) for name in ("customers", "items", "invoices")}
-            lines = int(body.get("lines_per_invoice", 3))
-            created = generate(self.world.company(realm_id), lines_per_invoice=lines, **counts)
+            # HubSpot's names (contacts, products) are accepted too, so one body drives both sides.
+            counts = {
+                "customers": whole_number(body.get("customers", body.get("contacts")), "customers",
+                                          0, MAX_RECORDS),
+                "items": whole_number(body.get("items", body.get("products")), "items", 0,
+                                      MAX_RECORDS),
+                "invoices": whole_number(body.get("invoices"), "invoices", 0, MAX_RECORDS),
+            }
+            status = body.get("invoice_status", "open")
+            created = generate(
+                self.world.company(realm_id),
+                lines_per_invoice=whole_number(body.get("lines_per_invoice"), "lines_per_invoice",
+                                               3, MAX_LINES_PER_INVOICE),
+                seed=whole_number(body.get("seed"), "seed", 1, MAX_SEED),
+                invoice_status=None if status in (None, "mixed") else str(status),
+                **counts,
+            )
         except (ValueError, QBOFault) as exc:
             return bad_request(str(exc))
         finally:
             self.world.listeners = listeners
         return JSONResponse({"realm_id": realm_id, "created": created}, 201)
+
+    async def webhooks(self, request: Request) -> Response:
+        """GET: delivery settings and counts. POST {"url"?, "verifier"?, "format"?}: change them
+        (format "cloudevents" or "eventNotifications"; url "" stops delivery)."""
+        if request.method == "POST":
+            try:
+                body = await optional_json(request)
+                url = body.get("url")
+                self.runtime.configure_webhooks(
+                    None if url is None else str(url),
+                    str(body["verifier"]) if body.get("verifier") else None,
+                    str(body["format"]) if body.get("format") else None,
+                )
+            except ValueError as exc:
+                return bad_request(str(exc))
+        publisher = self.runtime.webhooks
+        if publisher is None:
+            return JSONResponse({"url": None, "format": self.runtime.config.webhook_format})
+        return JSONResponse(publisher.stats())
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -153,4 +188,5 @@ class ControlRoutes:
             Route("/companies/{realm_id}/disconnect", self.disconnect, methods=["POST"]),
             Route("/companies/{realm_id}/generate", self.generate_records, methods=["POST"]),
             Route("/tokens/expire", self.expire_tokens, methods=["POST"]),
+            Route("/webhooks", self.webhooks, methods=["GET", "POST"]),
         ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -188,21 +189,35 @@ class OAuthRoutes:
         return response
 
     # -- token, revoke, userinfo ----------------------------------------------------------------
-    def _client(self, request: Request) -> App:
+    def _client(self, request: Request, form: Mapping[str, Any] | None = None) -> App:
+        """HTTP Basic or, as the discovery document announces, client_id/client_secret in the form.
+
+        Intuit's discovery lists both `client_secret_basic` and `client_secret_post`
+        (developer.intuit.com, "OpenID Connect discovery document"); RFC 6749 §2.3.1 forbids
+        using both in one request, so a request that does is `invalid_request`.
+        """
         header = request.headers.get("authorization", "")
-        scheme, _, encoded = header.partition(" ")
-        if scheme.lower() != "basic" or not encoded:
+        posted_id = str((form or {}).get("client_id") or "")
+        posted_secret = str((form or {}).get("client_secret") or "")
+        if header:
+            if posted_secret:
+                raise OAuthError("invalid_request")
+            scheme, _, encoded = header.partition(" ")
+            if scheme.lower() != "basic" or not encoded:
+                raise OAuthError("invalid_client", 401)
+            try:
+                client_id, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError) as exc:
+                raise OAuthError("invalid_client", 401) from exc
+            return self.oauth.authenticate_client(client_id, secret)
+        if not posted_id or not posted_secret:
             raise OAuthError("invalid_client", 401)
-        try:
-            client_id, _, secret = base64.b64decode(encoded).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError) as exc:
-            raise OAuthError("invalid_client", 401) from exc
-        return self.oauth.authenticate_client(client_id, secret)
+        return self.oauth.authenticate_client(posted_id, posted_secret)
 
     async def token(self, request: Request) -> Response:
         try:
-            app = self._client(request)
             form = await request.form()
+            app = self._client(request, form)
             grant_type = str(form.get("grant_type") or "")
             if grant_type == "authorization_code":
                 tokens = self.oauth.exchange_code(

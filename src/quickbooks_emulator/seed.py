@@ -1,8 +1,10 @@
-"""Seed worlds: `demo` (Northwind Outfitters, matching the HubSpot demo) and `empty`.
+"""Seed worlds: `demo` (Northwind Outfitters from `emulator_core.northwind`, the description the
+HubSpot emulator seeds from too) and `empty`.
 
-The demo is built to exercise the product: most HubSpot demo SKUs exist as Items, NW-BAG-0F and
-NW-PACK-65L are missing, NW-BOTTLE-1L exists only as `nw-bottle-1l` (case differs), and
-`sofia.rossi@harborlight.example` belongs to two customers.
+Realm 9341453050011001 is NORTHWIND_US (US, automated sales tax), 9341453050011003 is
+NORTHWIND_EU (France, EUR, VAT, multicurrency) and 9341453050011002 is a small US test company on
+the older manual sales-tax model. Only what a QuickBooks user would have typed in is seeded: items,
+customers and tax codes; HubSpot's invoices reach QuickBooks through the product's sync.
 """
 
 from __future__ import annotations
@@ -12,7 +14,18 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from emulator_core.northwind import (
+    NORTHWIND_EU,
+    NORTHWIND_US,
+    Address,
+    Business,
+    Contact,
+    Product,
+    QuickBooksOnlyCustomer,
+)
+
 from .entities.company import CompanyBackend
+from .entities.profile import CompanyProfile
 from .models import World
 from .oauth_models import User
 
@@ -21,10 +34,31 @@ DEMO_CLIENT_SECRET = "scs-demo-quickbooks-secret"
 DEMO_USER_EMAIL = "owner@northwind.example"
 DEMO_USER_PASSWORD = "intuit-demo"
 SINGLE_COMPANY_USER_EMAIL = "bookkeeper@northwind.example"
-MAIN_REALM = "9341453050011001"
+MAIN_REALM = NORTHWIND_US.quickbooks_realm_id
 TEST_REALM = "9341453050011002"
-USD = {"value": "USD", "name": "United States Dollar"}
+EU_REALM = NORTHWIND_EU.quickbooks_realm_id
 SEED_AGE = timedelta(hours=1)
+
+US_PROFILE = CompanyProfile(
+    country="US",
+    home_currency="USD",
+    tax_model="us_automated",
+    sales_tax_by_state=dict(NORTHWIND_US.sales_tax_by_state),
+)
+TEST_PROFILE = CompanyProfile(country="US", home_currency="USD", tax_model="us_manual")
+EU_PROFILE = CompanyProfile(
+    country="FR",
+    home_currency="EUR",
+    tax_model="vat",
+    multicurrency=True,
+    foreign_currencies=("GBP", "CHF", "USD"),
+    address={
+        "Line1": "12 rue de la Paix",
+        "City": "Grenoble",
+        "PostalCode": "38000",
+        "Country": "FR",
+    },
+)
 
 ACCOUNTS: list[tuple[str, str, str, str, str]] = [
     # Id, Name, AccountType, AccountSubType, Classification
@@ -37,69 +71,100 @@ ACCOUNTS: list[tuple[str, str, str, str, str]] = [
     ("7", "Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs", "Expense"),
     ("8", "Checking", "Bank", "Checking", "Asset"),
 ]
-
-# Id, Name, RateValue (percent)
-TAX_RATES: list[tuple[str, str, str]] = [
-    ("1", "California", "7.25"),
-    ("2", "San Francisco County", "1.375"),
-]
-
-# (Sku, Name, UnitPrice, Type, Taxable, IncomeAccount)
-DEMO_ITEMS: list[tuple[str | None, str, str, str, bool, str]] = [
-    ("NW-TENT-2P", "Trailhead 2-Person Tent", "249.00", "NonInventory", True, "1"),
-    ("NW-TENT-4P", "Basecamp 4-Person Tent", "429.00", "NonInventory", True, "1"),
-    ("NW-BAG-20F", "Summit 20F Sleeping Bag", "189.00", "NonInventory", True, "1"),
-    ("NW-PAD-R4", "Loft R4 Sleeping Pad", "129.00", "NonInventory", True, "1"),
-    ("NW-STOVE-01", "Ember Backpacking Stove", "59.95", "NonInventory", True, "1"),
-    ("NW-LAMP-USB", "Glow USB Lantern", "34.50", "NonInventory", True, "1"),
-    ("NW-PACK-45L", "Ridge 45L Backpack", "179.00", "NonInventory", True, "1"),
-    ("nw-bottle-1l", "Insulated Bottle 1L", "32.00", "NonInventory", True, "1"),
-    ("NW-FILTER-SQ", "Squeeze Water Filter", "39.00", "NonInventory", True, "1"),
-    ("NW-CHAIR-LT", "Featherlight Camp Chair", "89.00", "NonInventory", True, "1"),
-    ("NW-HAT-SUN", "Wide-Brim Sun Hat", "29.00", "NonInventory", True, "1"),
-    ("NW-GIFT-50", "Gift Card $50", "50.00", "Service", False, "2"),
-    ("NW-SVC-REPAIR", "Gear Repair", "45.00", "Service", False, "2"),
-    (None, "Shipping", "15.00", "Service", False, "3"),
-]
-
-# (GivenName, FamilyName, DisplayName, email, CompanyName, extra fields)
-DEMO_CUSTOMERS: list[tuple[str, str, str, str | None, str, dict[str, Any]]] = [
-    ("Maya", "Chen", "Maya Chen", "maya.chen@cedarpeak.example", "Cedar Peak Guides", {}),
-    ("Liam", "Ortiz", "Liam Ortiz", "liam.ortiz@bluefjord.example", "Blue Fjord Kayaks", {}),
-    ("Sofia", "Rossi", "Sofia Rossi", "sofia.rossi@harborlight.example", "Harborlight Cafe", {}),
-    (
-        "Sofia",
-        "Rossi",
-        "Harborlight Cafe (Sofia Rossi)",
-        "sofia.rossi@harborlight.example",
-        "Harborlight Cafe",
-        {"Notes": "Second customer record sharing Sofia's e-mail."},
-    ),
-    # Stored with different case and stray spaces: matching must trim and ignore case.
-    ("Noah", "Kim", "Noah Kim", " Noah.Kim@PineCrest.example ", "Pinecrest Lodge", {}),
-    (
-        "Emma",
-        "Walsh",
-        "Emma Walsh",
-        "emma.walsh@ridgeline.example",
-        "Ridgeline Outfitters",
-        {"Taxable": False, "ResaleNum": "SR-CA-22-118734"},
-    ),
-    ("Oliver", "Grant", "Oliver Grant", "oliver.grant@tundraworks.example", "Tundra Works", {}),
-    ("Ava", "Patel", "Ava Patel", None, "", {}),
-    (
-        "Lucas",
-        "Meyer",
-        "Lucas Meyer",
-        "lucas.meyer@alpenglow.example",
-        "Alpenglow Co.",
-        {"Active": False},
-    ),
-]
+INCOME_ACCOUNT = {"NonInventory": "1", "Service": "2"}
+CHECKING = "8"
 
 
-def seed_reference_data(company: CompanyBackend, company_name: str, email: str) -> None:
+class TaxTable:
+    """Inserts TaxRate and TaxCode records with sequential ids."""
+
+    def __init__(self, company: CompanyBackend) -> None:
+        self.company = company
+        self.next_rate = 1
+        self.next_code = 2  # QuickBooks' first real code is "2" in sandbox companies
+
+    def rate(self, name: str, percent: Decimal) -> str:
+        rate_id = str(self.next_rate)
+        self.next_rate += 1
+        self.company.insert(
+            "TaxRate",
+            {
+                "Name": name,
+                "Description": f"{name} sales tax",
+                "Active": True,
+                "RateValue": percent,
+                "AgencyRef": {"value": "1"},
+                "SpecialTaxType": "NONE",
+                "DisplayType": "ReadOnly",
+                "EffectiveTaxRate": [{"RateValue": percent, "EffectiveDate": "2024-01-01T00:00:00-08:00"}],
+            },
+            rate_id,
+        )
+        return rate_id
+
+    def code(self, name: str, sales_rates: list[str], purchase_rates: tuple[str, ...] = ()) -> str:
+        code_id = str(self.next_code)
+        self.next_code += 1
+        self.company.insert(
+            "TaxCode",
+            {
+                "Name": name,
+                "Description": name,
+                "Active": True,
+                "Taxable": True,
+                "TaxGroup": len(sales_rates) > 1,
+                "Hidden": False,
+                "SalesTaxRateList": {"TaxRateDetail": _rate_details(sales_rates)},
+                "PurchaseTaxRateList": {"TaxRateDetail": _rate_details(list(purchase_rates))},
+            },
+            code_id,
+        )
+        return code_id
+
+    def pseudo_codes(self) -> None:
+        # US companies: TAX/NON mark a line taxable or not; they carry no rate of their own.
+        for name, taxable in (("TAX", True), ("NON", False)):
+            self.company.insert(
+                "TaxCode",
+                {"Name": name, "Description": name, "Taxable": taxable, "TaxGroup": False, "Active": True},
+                name,
+            )
+
+
+def _rate_details(rate_ids: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"TaxRateRef": {"value": rate_id}, "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}
+        for rate_id in rate_ids
+    ]
+
+
+def seed_taxes(company: CompanyBackend, business: Business | None) -> None:
+    table = TaxTable(company)
+    model = company.profile.tax_model
+    if model != "vat":
+        table.pseudo_codes()
+    if model == "us_manual":
+        california = table.rate("California", Decimal("7.25"))
+        county = table.rate("San Francisco County", Decimal("1.375"))
+        table.code("CA State", [california])
+        table.code("San Francisco County", [california, county])
+        return
+    assert business is not None
+    # The codes the HubSpot tax rates obviously map to (TaxRate.quickbooks_code).
+    for tax_rate in business.tax_rates:
+        table.code(tax_rate.quickbooks_code, [table.rate(tax_rate.quickbooks_code, tax_rate.percentage)])
+    if model == "vat":
+        deductible = table.rate("TVA déductible 20%", Decimal("20"))
+        table.code("TVA déductible 20% (achats)", [], (deductible,))
+    for state, percent in sorted(company.profile.sales_tax_by_state.items()):
+        name = f"{state} (automated sales tax)"
+        rate_id = table.rate(name, percent)
+        company.ast_rates[state] = (table.code(name, [rate_id]), rate_id)
+
+
+def seed_reference_data(company: CompanyBackend, business: Business | None, email: str) -> None:
     """What every QuickBooks company has: accounts, sales tax, CompanyInfo and Preferences."""
+    profile = company.profile
     for account_id, name, account_type, sub_type, classification in ACCOUNTS:
         company.insert(
             "Account",
@@ -113,58 +178,24 @@ def seed_reference_data(company: CompanyBackend, company_name: str, email: str) 
                 "SubAccount": False,
                 "CurrentBalance": Decimal("0"),
                 "CurrentBalanceWithSubAccounts": Decimal("0"),
-                "CurrencyRef": USD,
+                "CurrencyRef": profile.currency_ref(),
             },
             account_id,
         )
     company.next_ids["Account"] = len(ACCOUNTS) + 1
-    for rate_id, name, value in TAX_RATES:
-        company.insert(
-            "TaxRate",
-            {
-                "Name": name,
-                "Description": f"{name} sales tax",
-                "Active": True,
-                "RateValue": Decimal(value),
-                "AgencyRef": {"value": "1"},
-                "SpecialTaxType": "NONE",
-                "DisplayType": "ReadOnly",
-                "EffectiveTaxRate": [
-                    {"RateValue": Decimal(value), "EffectiveDate": "2024-01-01T00:00:00-08:00"}
-                ],
-            },
-            rate_id,
-        )
-    # US companies: pseudo codes TAX/NON for lines, jurisdiction codes for the transaction.
-    company.insert(
-        "TaxCode",
-        {"Name": "TAX", "Description": "TAX", "Taxable": True, "TaxGroup": False, "Active": True},
-        "TAX",
-    )
-    company.insert(
-        "TaxCode",
-        {"Name": "NON", "Description": "NON", "Taxable": False, "TaxGroup": False, "Active": True},
-        "NON",
-    )
-    company.insert("TaxCode", _jurisdiction_code("CA State", ["1"]), "2")
-    company.insert("TaxCode", _jurisdiction_code("San Francisco County", ["1", "2"]), "3")
+    seed_taxes(company, business)
     company.insert(
         "CompanyInfo",
         {
-            "CompanyName": company_name,
-            "LegalName": company_name,
-            "CompanyAddr": {
-                "Line1": "500 Battery St",
-                "City": "San Francisco",
-                "CountrySubDivisionCode": "CA",
-                "PostalCode": "94111",
-                "Country": "US",
-            },
-            "Country": "US",
+            "CompanyName": company.name,
+            "LegalName": company.name,
+            "CompanyAddr": dict(profile.address),
+            "LegalAddr": dict(profile.address),
+            "Country": profile.country,
             "Email": {"Address": email},
             "CompanyStartDate": "2024-01-01",
             "FiscalYearStartMonth": "January",
-            "SupportedLanguages": "en",
+            "SupportedLanguages": "en" if profile.is_us else "fr",
             "NameValue": [
                 {"Name": "NeoEnabled", "Value": "true"},
                 {"Name": "IsQbdtMigrated", "Value": "false"},
@@ -174,116 +205,169 @@ def seed_reference_data(company: CompanyBackend, company_name: str, email: str) 
         },
         "1",
     )
-    company.insert(
-        "Preferences",
-        {
-            "AccountingInfoPrefs": {"UseAccountNumbers": False, "ClassTrackingPerTxn": False},
-            "SalesFormsPrefs": {
-                "CustomTxnNumbers": True,
-                "AllowDeposit": True,
-                "AllowDiscount": True,
-                "AllowShipping": False,
-                "DefaultTerms": {"value": "3"},
-                "ETransactionEnabledStatus": "NotApplicable",
-            },
-            "ProductAndServicesPrefs": {
-                "ForSales": True,
-                "ForPurchase": True,
-                "QuantityWithPriceAndRate": True,
-                "QuantityOnHand": True,
-            },
-            "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": True},
-            "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
-        },
-        "1",
-    )
+    company.insert("Preferences", preferences(profile), "1")
 
 
-def _jurisdiction_code(name: str, rate_ids: list[str]) -> dict[str, Any]:
+def preferences(profile: CompanyProfile) -> dict[str, Any]:
+    """Preferences that tell the truth about the company's tax model and currencies
+    (TaxPrefs.PartnerTaxEnabled: automated sales tax; CurrencyPrefs: home currency, multicurrency)."""
     return {
-        "Name": name,
-        "Description": f"{name} sales tax",
-        "Active": True,
-        "Taxable": True,
-        "TaxGroup": len(rate_ids) > 1,
-        "Hidden": False,
-        "SalesTaxRateList": {
-            "TaxRateDetail": [
-                {
-                    "TaxRateRef": {"value": rate_id},
-                    "TaxTypeApplicable": "TaxOnAmount",
-                    "TaxOrder": 0,
-                }
-                for rate_id in rate_ids
-            ]
+        "AccountingInfoPrefs": {"UseAccountNumbers": False, "ClassTrackingPerTxn": False},
+        "SalesFormsPrefs": {
+            "CustomTxnNumbers": True,
+            "AllowDeposit": True,
+            "AllowDiscount": True,
+            "AllowShipping": False,
+            "AutoApplyCredit": False,
+            "DefaultTerms": {"value": "3"},
+            "ETransactionEnabledStatus": "NotApplicable",
         },
-        "PurchaseTaxRateList": {"TaxRateDetail": []},
+        "ProductAndServicesPrefs": {
+            "ForSales": True,
+            "ForPurchase": True,
+            "QuantityWithPriceAndRate": True,
+            "QuantityOnHand": True,
+        },
+        "TaxPrefs": {
+            "UsingSalesTax": True,
+            "PartnerTaxEnabled": profile.tax_model == "us_automated",
+        },
+        "CurrencyPrefs": {
+            "MultiCurrencyEnabled": profile.multicurrency,
+            "HomeCurrency": {"value": profile.home_currency},
+        },
     }
 
 
-def _item_body(
-    sku: str | None, name: str, price: str, kind: str, taxable: bool, account: str
-) -> dict[str, Any]:
+def item_body(product: Product) -> dict[str, Any] | None:
+    """The QuickBooks item for a HubSpot product, or None when QuickBooks has none."""
+    sku = product.sku_in_quickbooks
+    if sku is None:
+        return None
+    return {
+        "Name": product.name,
+        "Description": product.description or product.name,
+        "Sku": sku,
+        "UnitPrice": str(product.price),
+        "Type": product.item_type,
+        "Taxable": product.item_type != "Service",
+        "IncomeAccountRef": {"value": INCOME_ACCOUNT[product.item_type]},
+    }
+
+
+def customer_body(contact: Contact) -> dict[str, Any] | None:
+    """The QuickBooks customer for a HubSpot contact, or None when QuickBooks has none yet."""
+    if contact.quickbooks_email is None:
+        return None
     body: dict[str, Any] = {
-        "Name": name,
-        "Description": name,
-        "UnitPrice": price,
-        "Type": kind,
-        "Taxable": taxable,
-        "IncomeAccountRef": {"value": account},
+        "GivenName": contact.firstname,
+        "FamilyName": contact.lastname,
+        "DisplayName": contact.display_name,
     }
-    if sku:
-        body["Sku"] = sku
+    if contact.email_in_quickbooks:
+        body["PrimaryEmailAddr"] = {"Address": contact.email_in_quickbooks}
+    if contact.company:
+        body["CompanyName"] = contact.company
+    if contact.phone:
+        body["PrimaryPhone"] = {"FreeFormNumber": contact.phone}
+    body.update(address_fields(contact.address))
     return body
 
 
-def seed_demo_entities(company: CompanyBackend) -> None:
-    for sku, name, price, kind, taxable, account in DEMO_ITEMS:
-        company.create("Item", _item_body(sku, name, price, kind, taxable, account))
-    for given, family, display, email, company_name, extra in DEMO_CUSTOMERS:
-        body: dict[str, Any] = {"GivenName": given, "FamilyName": family, "DisplayName": display}
-        if email:
-            body["PrimaryEmailAddr"] = {"Address": email}
-        if company_name:
-            body["CompanyName"] = company_name
-        body.update(extra)
-        company.create("Customer", body)
-    liam = company.query("SELECT * FROM Customer WHERE DisplayName = 'Liam Ortiz'")["Customer"][0]
-    maya = company.query("SELECT * FROM Customer WHERE DisplayName = 'Maya Chen'")["Customer"][0]
+def address_fields(address: Address | None) -> dict[str, Any]:
+    """BillAddr and ShipAddr as Intuit's PhysicalAddress (Line1, City, CountrySubDivisionCode,
+    PostalCode, Country); automated sales tax reads the state from them."""
+    if address is None:
+        return {}
+    physical = {"Line1": address.street, "City": address.city,
+                "CountrySubDivisionCode": address.state, "PostalCode": address.zip,
+                "Country": address.country}
+    return {"BillAddr": dict(physical), "ShipAddr": dict(physical)}
+
+
+def only_in_quickbooks_body(customer: QuickBooksOnlyCustomer) -> dict[str, Any]:
+    body: dict[str, Any] = {"DisplayName": customer.display_name}
+    if customer.email:
+        body["PrimaryEmailAddr"] = {"Address": customer.email}
+    for key, value in (
+        ("GivenName", customer.given_name),
+        ("FamilyName", customer.family_name),
+        ("CompanyName", customer.company),
+        ("Notes", customer.notes),
+    ):
+        if value:
+            body[key] = value
+    body.update(address_fields(customer.address))
+    return body
+
+
+def seed_business(company: CompanyBackend, business: Business) -> dict[str, str]:
+    """Items, customers and QuickBooks-only customers of one Northwind company; DisplayName -> Id."""
+    for product in business.products:
+        body = item_body(product)
+        if body is not None:
+            company.create("Item", body)
+    ids: dict[str, str] = {}
+    bodies = [customer_body(contact) for contact in business.contacts]
+    bodies += [only_in_quickbooks_body(customer) for customer in business.quickbooks_only_customers]
+    for body in bodies:
+        if body is not None:
+            ids[body["DisplayName"]] = company.create("Customer", body)["Id"]
+    return ids
+
+
+def seed_walk_in_history(company: CompanyBackend, cash_sales_id: str) -> None:
+    """A bookkeeper's own QuickBooks history on the walk-in customer (no HubSpot twin): a
+    part-paid invoice, a credit memo and a refund receipt, so refunds show in the demo."""
+    lamp = _item_id(company, "LAMP-400")
+    fuel = _item_id(company, "FUEL-230")
     invoice = company.create(
         "Invoice",
         {
-            "CustomerRef": {"value": liam["Id"]},
-            "DocNumber": "1001",
-            "BillEmail": {"Address": "liam.ortiz@bluefjord.example"},
-            "TxnTaxDetail": {"TxnTaxCodeRef": {"value": "3"}},
-            "Line": [
-                _sales_line("1", 1, "249.00", "TAX"),
-                _sales_line("13", 2, "45.00", "NON"),
-            ],
+            "CustomerRef": {"value": cash_sales_id},
+            "DocNumber": "QB-0001",
+            "TxnDate": "2025-12-12",
+            "Line": [_line(lamp, 2, "44.95", "TAX"), _line(fuel, 6, "6.49", "TAX")],
         },
     )
     company.create(
         "Payment",
         {
-            "CustomerRef": {"value": liam["Id"]},
-            "TotalAmt": "150.00",
-            "PaymentRefNum": "CHK-2207",
-            "Line": [{"Amount": "150.00", "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+            "CustomerRef": {"value": cash_sales_id},
+            "TotalAmt": "50.00",
+            "PaymentRefNum": "CASH-1212",
+            "TxnDate": "2025-12-12",
+            "Line": [{"Amount": "50.00", "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
         },
     )
     company.create(
-        "Estimate",
+        "CreditMemo",
         {
-            "CustomerRef": {"value": maya["Id"]},
-            "DocNumber": "E-1001",
-            "TxnTaxDetail": {"TxnTaxCodeRef": {"value": "2"}},
-            "Line": [_sales_line("2", 1, "429.00", "TAX"), _sales_line("5", 2, "59.95", "TAX")],
+            "CustomerRef": {"value": cash_sales_id},
+            "DocNumber": "CM-0001",
+            "TxnDate": "2025-12-15",
+            "PrivateNote": "Store credit for a returned headlamp.",
+            "Line": [_line(lamp, 1, "44.95", "TAX")],
+        },
+    )
+    company.create(
+        "RefundReceipt",
+        {
+            "CustomerRef": {"value": cash_sales_id},
+            "DocNumber": "RR-0001",
+            "TxnDate": "2025-12-18",
+            "DepositToAccountRef": {"value": CHECKING},
+            "PaymentRefNum": "CASH-REFUND-1218",
+            "Line": [_line(fuel, 2, "6.49", "TAX")],
         },
     )
 
 
-def _sales_line(item_id: str, qty: int, price: str, tax_code: str) -> dict[str, Any]:
+def _item_id(company: CompanyBackend, sku: str) -> str:
+    return next(r.id for r in company.live_records("Item") if r.fields.get("Sku") == sku)
+
+
+def _line(item_id: str, qty: int, price: str, tax_code: str) -> dict[str, Any]:
     return {
         "DetailType": "SalesItemLineDetail",
         "Amount": str(Decimal(price) * qty),
@@ -304,7 +388,7 @@ def _register_demo_identities(world: World) -> None:
         name="SimpleCommerceSync (demo)",
     )
     world.oauth.add_user(
-        User(DEMO_USER_EMAIL, DEMO_USER_PASSWORD, "Nora", "Westbrook", [MAIN_REALM, TEST_REALM])
+        User(DEMO_USER_EMAIL, DEMO_USER_PASSWORD, "Nora", "Westbrook", [MAIN_REALM, TEST_REALM, EU_REALM])
     )
     world.oauth.add_user(User(SINGLE_COMPANY_USER_EMAIL, DEMO_USER_PASSWORD, "Ben", "Keeper", [MAIN_REALM]))
 
@@ -321,10 +405,12 @@ def backdate(world: World, age: timedelta = SEED_AGE) -> None:
 def seed_empty(world: World) -> None:
     """The demo app, users and companies with only reference data (no customers or items)."""
     _register_demo_identities(world)
-    main = world.add_company(MAIN_REALM, "Northwind Outfitters LLC")
-    seed_reference_data(main, main.name, DEMO_USER_EMAIL)
-    test = world.add_company(TEST_REALM, "Northwind Outfitters (Test Co.)")
-    seed_reference_data(test, test.name, DEMO_USER_EMAIL)
+    main = world.add_company(MAIN_REALM, NORTHWIND_US.quickbooks_company_name, profile=US_PROFILE)
+    seed_reference_data(main, NORTHWIND_US, DEMO_USER_EMAIL)
+    test = world.add_company(TEST_REALM, "Northwind Outfitters (Test Co.)", profile=TEST_PROFILE)
+    seed_reference_data(test, None, DEMO_USER_EMAIL)
+    eu = world.add_company(EU_REALM, NORTHWIND_EU.quickbooks_company_name, profile=EU_PROFILE)
+    seed_reference_data(eu, NORTHWIND_EU, DEMO_USER_EMAIL)
     backdate(world)
 
 
@@ -332,10 +418,15 @@ def seed_demo(world: World) -> None:
     seed_empty(world)
     listeners, world.listeners = world.listeners, []  # seeding sends no webhooks
     try:
-        seed_demo_entities(world.company(MAIN_REALM))
+        main = world.company(MAIN_REALM)
+        customers = seed_business(main, NORTHWIND_US)
+        seed_walk_in_history(main, customers["Cash Sales"])
+        seed_business(world.company(EU_REALM), NORTHWIND_EU)
         test = world.company(TEST_REALM)
-        for sku, name, price, kind, taxable, account in DEMO_ITEMS[:2]:
-            test.create("Item", _item_body(sku, name, price, kind, taxable, account))
+        for product in NORTHWIND_US.products[:2]:
+            body = item_body(product)
+            assert body is not None
+            test.create("Item", body)
         test.create(
             "Customer",
             {"DisplayName": "Test Customer", "PrimaryEmailAddr": {"Address": "test@example.com"}},

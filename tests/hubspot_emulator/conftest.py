@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -12,6 +15,9 @@ import httpx
 import hubspot
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from emulator_core.server import ServerThread
 from hubspot_emulator import EmulatorConfig, create_app
@@ -150,13 +156,56 @@ def _api_exceptions() -> tuple[type[Exception], ...]:
     from hubspot.crm.associations.v4.exceptions import ApiException as AssociationsError
     from hubspot.crm.commerce.invoices.exceptions import ApiException as InvoicesError
     from hubspot.crm.contacts.exceptions import ApiException as ContactsError
+    from hubspot.crm.line_items.exceptions import ApiException as LineItemsError
     from hubspot.crm.objects.exceptions import ApiException as ObjectsError
     from hubspot.crm.products.exceptions import ApiException as ProductsError
     from hubspot.crm.properties.exceptions import ApiException as PropertiesError
+    from hubspot.crm.quotes.exceptions import ApiException as QuotesError
     from hubspot.oauth.exceptions import ApiException as OAuthError
 
     return (AssociationsError, InvoicesError, ContactsError, ObjectsError, ProductsError,
-            PropertiesError, OAuthError)
+            PropertiesError, OAuthError, LineItemsError, QuotesError)
 
 
 API_ERRORS = _api_exceptions()
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.fail_first = 0
+
+    async def hook(self, request: Request) -> Response:
+        body = await request.body()
+        self.calls.append({"headers": dict(request.headers), "body": body})
+        if self.fail_first > 0:
+            self.fail_first -= 1
+            return Response(status_code=503)
+        return Response(status_code=204)
+
+    def events(self, timeout: float = 5.0, count: int = 1) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            delivered = [c for c in self.calls]
+            events = [e for c in delivered for e in json.loads(c["body"])]
+            if len(events) >= count:
+                return events
+            time.sleep(0.02)
+        raise AssertionError(f"only {len(self.calls)} webhook calls arrived")
+
+
+@contextmanager
+def hooked_server(**config: Any) -> Iterator[tuple[Receiver, str, str]]:
+    """A webhook receiver and an emulator (demo seed) that posts to it."""
+    receiver = Receiver()
+    with ServerThread(Starlette(routes=[Route("/hook", receiver.hook, methods=["POST"])])) as sink:
+        url = f"{sink.url}/hook"
+        with ServerThread(create_app(EmulatorConfig(seed="demo", webhook_url=url,
+                                                    **config))) as server:
+            yield receiver, server.url, url
+
+
+@pytest.fixture
+def hooked() -> Iterator[tuple[Receiver, str, str]]:
+    with hooked_server() as running:
+        yield running

@@ -19,6 +19,7 @@ from hubspot.crm.associations.v4 import (
 from hubspot.crm.objects import (
     BatchInputSimplePublicObjectBatchInputUpsert,
     SimplePublicObjectBatchInputUpsert,
+    SimplePublicObjectInput,
     SimplePublicObjectInputForCreate,
 )
 from hubspot.crm.properties import PropertyCreate, PropertyUpdate
@@ -82,6 +83,10 @@ def test_batch_create_labeled_and_create_with_associations(client: hubspot.Clien
         properties={"hs_currency": "USD"},
         associations=[{"to": {"id": contact}, "types": [
             {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 177}]}])).id
+    line = make(client, "line_items", name="Strap", quantity="1", price="10.00")
+    client.crm.associations.v4.basic_api.create_default("invoices", invoice, "line_items", line)
+    client.crm.objects.basic_api.update("invoices", invoice, SimplePublicObjectInput(
+        properties={"hs_invoice_status": "open"}))
     payment = make(client, "commerce_payments", hs_initial_amount="10.00",
                    hs_initiated_date="2026-02-01")
     created = client.crm.associations.v4.batch_api.create(
@@ -154,7 +159,7 @@ def test_tax_rates(http, private_token):
     rates = http.get("/tax-rates/v1/tax-rates", headers=headers).json()["results"]
     assert [(r["name"], r["percentageRate"]) for r in rates] == [
         ("California Sales Tax", 7.25), ("New York City Sales Tax", 8.875),
-        ("Oregon (no sales tax)", 0.0)]
+        ("Tax exempt", 0.0)]
     assert set(rates[0]) >= {"id", "name", "label", "percentageRate", "active", "createdAt",
                              "updatedAt"}
     one = http.get(f"/tax-rates/v1/tax-rates/{rates[1]['id']}", headers=headers).json()
@@ -173,4 +178,35 @@ def test_account_details(flow, http):
     details = http.get("/account-info/v3/details",
                        headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
     assert details["portalId"] == 2468102 and details["companyCurrency"] == "EUR"
-    assert details["timeZone"] == "Europe/Berlin" and details["utcOffset"] in ("+01:00", "+02:00")
+    assert details["timeZone"] == "Europe/Paris" and details["utcOffset"] in ("+01:00", "+02:00")
+
+
+@pytest.mark.parametrize(("from_type", "to_type", "forward", "back"), [
+    ("invoices", "quotes", 407, 408),
+    ("invoices", "taxes", 415, 416),
+    ("quotes", "taxes", 366, 367),
+])
+def test_commerce_association_types(client: hubspot.Client, from_type: str, to_type: str,
+                                    forward: int, back: int):
+    make_for = {"invoices": {"hs_currency": "USD"},
+                "quotes": {"hs_title": "Q", "hs_expiration_date": "2026-06-01"},
+                "taxes": {"hs_label": "VAT", "hs_type": "PERCENT", "hs_value": "20"}}
+    first = make(client, from_type, **make_for[from_type])
+    second = make(client, to_type, **make_for[to_type])
+    client.crm.associations.v4.basic_api.create_default(from_type, first, to_type, second)
+    there = client.crm.associations.v4.basic_api.get_page(from_type, first, to_type)
+    assert [t.type_id for t in there.results[0].association_types] == [forward]
+    back_page = client.crm.associations.v4.basic_api.get_page(to_type, second, from_type)
+    assert [t.type_id for t in back_page.results[0].association_types] == [back]
+
+
+@pytest.mark.parametrize("object_type", ["companies", "deals", "0-2", "0-3"])
+def test_companies_and_deals_are_not_emulated(client: hubspot.Client, http, private_token: str,
+                                              object_type: str):
+    headers = {"Authorization": f"Bearer {private_token}"}
+    listed = http.get(f"/crm/v3/objects/{object_type}", headers=headers)
+    assert listed.status_code == 501 and listed.json()["category"] == "NOT_EMULATED"
+    invoice = make(client, "invoices", hs_currency="USD")
+    linked = http.put(f"/crm/v4/objects/invoices/{invoice}/associations/default/{object_type}/1",
+                      headers=headers)
+    assert linked.status_code == 501 and linked.json()["category"] == "NOT_EMULATED"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -320,3 +321,114 @@ def test_sign_in_cookie_lasts_one_day(flow: ConsentFlow):
     response = flow.sign_in()
     cookie = response.headers["set-cookie"]
     assert "Max-Age=86400" in cookie and "HttpOnly" in cookie
+
+
+LATEST = "/oauth/2026-03"
+SPEC_REPO = "/work/.mirror/HubSpot+HubSpot-public-api-spec-collection/repo"
+SPEC_PATH = "PublicApiSpecs/Auth/Oauth/Rollouts/279897/2026-03/oauth.json"
+
+
+def _latest_spec_schemas() -> dict[str, Any]:
+    import json
+    import subprocess
+    from pathlib import Path
+
+    if not Path(SPEC_REPO).exists():
+        pytest.skip("HubSpot's public API spec repository is not on this machine")
+    shown = subprocess.run(["git", "-C", SPEC_REPO, "show", f"HEAD:{SPEC_PATH}"],
+                           capture_output=True, text=True, check=True)
+    return dict(json.loads(shown.stdout)["components"]["schemas"])
+
+
+def _code(flow: ConsentFlow) -> str:
+    return flow.consent(scope="oauth crm.objects.contacts.read")["code"][0]
+
+
+def test_latest_token_endpoint_issues_and_refreshes_like_the_spec(flow: ConsentFlow, http: httpx.Client):
+    creds = {"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET}
+    issued = http.post(f"{LATEST}/token", data={**creds, "grant_type": "authorization_code",
+                                                "redirect_uri": REDIRECT_URI, "code": _code(flow)})
+    assert issued.status_code == 200 and "deprecation" not in issued.headers
+    body = issued.json()
+    assert body["hub_id"] == MAIN_PORTAL and body["token_use"] == "access_token"
+    assert body["scopes"] == ["oauth", "crm.objects.contacts.read"]
+    refreshed = http.post(f"{LATEST}/token", data={**creds, "grant_type": "refresh_token",
+                                                   "refresh_token": body["refresh_token"]}).json()
+    assert refreshed["access_token"] != body["access_token"]
+    assert refreshed["refresh_token"] == body["refresh_token"]
+    required = _latest_spec_schemas()["AccessTokenResponse"]["required"]
+    assert set(required) <= set(refreshed)
+
+
+def test_latest_token_errors_carry_rfc6749_and_hubspot_fields(http: httpx.Client):
+    creds = {"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET}
+    stale = http.post(f"{LATEST}/token", data={**creds, "grant_type": "refresh_token",
+                                               "refresh_token": "not-a-token"})
+    assert stale.status_code == 400
+    body = stale.json()
+    assert body["error"] == "invalid_grant" and body["status"] == "BAD_REFRESH_TOKEN"
+    assert body["error_description"] == body["message"] == "missing or invalid refresh token"
+    assert stale.headers["cache-control"] == "no-store"
+    bad_secret = http.post(f"{LATEST}/token", data={"client_id": DEMO_CLIENT_ID, "client_secret": "x",
+                                                    "grant_type": "refresh_token", "refresh_token": "r"})
+    assert bad_secret.json()["error"] == "invalid_client"
+    assert bad_secret.json()["status"] == "BAD_CLIENT_SECRET"
+    grant = http.post(f"{LATEST}/token", data={**creds, "grant_type": "password"})
+    assert grant.json()["error"] == "unsupported_grant_type"
+    in_url = http.post(f"{LATEST}/token", params={"client_secret": DEMO_CLIENT_SECRET},
+                       data={"grant_type": "refresh_token"})
+    assert in_url.status_code == 400 and in_url.json()["error"] == "invalid_request"
+    # v1 answers gain the same standard fields (HubSpot changelog on standardized OAuth errors).
+    v1 = http.post("/oauth/v1/token", data={**creds, "grant_type": "refresh_token", "refresh_token": "x"})
+    assert v1.json()["error"] == "invalid_grant" and v1.json()["status"] == "BAD_REFRESH_TOKEN"
+
+
+def test_latest_introspect_never_answers_404(flow: ConsentFlow, http: httpx.Client):
+    tokens = flow.tokens()
+    creds = {"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET}
+    access = http.post(f"{LATEST}/token/introspect", data={**creds, "token": tokens["access_token"]})
+    assert access.status_code == 200
+    info = access.json()
+    assert info["active"] is True and info["token_use"] == "access_token"
+    assert info["hub_id"] == MAIN_PORTAL and info["client_id"] == DEMO_CLIENT_ID
+    assert info["app_id"] == DEMO_APP_ID and info["user"] == OWNER_EMAIL
+    refresh = http.post(f"{LATEST}/token/introspect",
+                        data={**creds, "token": tokens["refresh_token"]}).json()
+    assert refresh["active"] is True and refresh["token_use"] == "refresh_token"
+    unknown = http.post(f"{LATEST}/token/introspect", data={**creds, "token": "nope"})
+    assert unknown.status_code == 200 and unknown.json() == {"active": False}
+    wrong_client = http.post(f"{LATEST}/token/introspect",
+                             data={"client_id": DEMO_CLIENT_ID, "client_secret": "x", "token": "t"})
+    assert wrong_client.status_code == 401 and wrong_client.json()["error"] == "invalid_client"
+    no_token = http.post(f"{LATEST}/token/introspect", data=creds)
+    assert no_token.status_code == 400 and no_token.json()["error"] == "invalid_request"
+
+
+def test_latest_revoke_ends_the_grant(flow: ConsentFlow, http: httpx.Client):
+    tokens = flow.tokens()
+    creds = {"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET}
+    assert http.post(f"{LATEST}/token/revoke",
+                     data={**creds, "token": tokens["refresh_token"]}).status_code == 200
+    assert http.post(f"{LATEST}/token/introspect",
+                     data={**creds, "token": tokens["access_token"]}).json() == {"active": False}
+    again = http.post(f"{LATEST}/token", data={**creds, "grant_type": "refresh_token",
+                                               "refresh_token": tokens["refresh_token"]})
+    assert again.json()["error"] == "invalid_grant"
+    # RFC 7009: revoking what is already gone still answers 200.
+    assert http.post(f"{LATEST}/token/revoke",
+                     data={**creds, "token": tokens["refresh_token"]}).status_code == 200
+
+
+def test_v1_endpoints_are_flagged_deprecated_in_the_request_log(flow: ConsentFlow, http: httpx.Client):
+    tokens = flow.tokens()
+    http.delete("/_emulator/requests")
+    info = http.get(f"/oauth/v1/access-tokens/{tokens['access_token']}")
+    assert info.headers["deprecation"] == "true"
+    assert info.headers["sunset"] == "Tue, 16 Feb 2027 00:00:00 GMT"
+    http.post(f"{LATEST}/token/introspect", data={"client_id": DEMO_CLIENT_ID,
+                                                  "client_secret": DEMO_CLIENT_SECRET,
+                                                  "token": tokens["access_token"]})
+    log = http.get("/_emulator/requests").json()
+    assert log["deprecated"] == {f"GET /oauth/v1/access-tokens/{tokens['access_token']}": 1}
+    flagged = [entry for entry in log["recent"] if entry.get("deprecated")]
+    assert [entry["path"].split("/")[2] for entry in flagged] == ["v1"]

@@ -7,54 +7,12 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
-from typing import Any
 
 import httpx
-import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from emulator_core.server import ServerThread
-from hubspot_emulator import EmulatorConfig, create_app
 from hubspot_emulator.seed import DEMO_APP_ID, DEMO_CLIENT_SECRET, MAIN_PORTAL
 
 from .conftest import ConsentFlow
-
-
-class Receiver:
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self.fail_first = 0
-
-    async def hook(self, request: Request) -> Response:
-        body = await request.body()
-        self.calls.append({"headers": dict(request.headers), "body": body})
-        if self.fail_first > 0:
-            self.fail_first -= 1
-            return Response(status_code=503)
-        return Response(status_code=204)
-
-    def events(self, timeout: float = 5.0, count: int = 1) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            delivered = [c for c in self.calls]
-            events = [e for c in delivered for e in json.loads(c["body"])]
-            if len(events) >= count:
-                return events
-            time.sleep(0.02)
-        raise AssertionError(f"only {len(self.calls)} webhook calls arrived")
-
-
-@pytest.fixture
-def hooked() -> Iterator[tuple[Receiver, str, str]]:
-    receiver = Receiver()
-    with ServerThread(Starlette(routes=[Route("/hook", receiver.hook, methods=["POST"])])) as sink:
-        url = f"{sink.url}/hook"
-        with ServerThread(create_app(EmulatorConfig(seed="demo", webhook_url=url))) as server:
-            yield receiver, server.url, url
 
 
 def test_signed_batches_tell_integration_from_ui_changes(hooked):
@@ -84,7 +42,8 @@ def test_signed_batches_tell_integration_from_ui_changes(hooked):
                    json={"properties": {"hs_invoice_status": "voided"}})
         events = receiver.events(count=2)
         change = events[1]
-        assert change["subscriptionType"] == "invoice.propertyChange"
+        assert change["subscriptionType"] == "object.propertyChange"
+        assert change["objectTypeId"] == "0-53"
         assert change["propertyName"] == "hs_invoice_status"
         assert change["propertyValue"] == "voided"
         assert change["changeSource"] == "CRM_UI" and "sourceId" not in change

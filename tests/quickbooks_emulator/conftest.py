@@ -23,6 +23,7 @@ from quickbooks_emulator.seed import (
     DEMO_CLIENT_SECRET,
     DEMO_USER_EMAIL,
     DEMO_USER_PASSWORD,
+    EU_REALM,
     MAIN_REALM,
     TEST_REALM,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "DEMO_REDIRECT_URI",
     "DEMO_USER_EMAIL",
     "DEMO_USER_PASSWORD",
+    "EU_REALM",
     "MAIN_REALM",
     "TEST_REALM",
 ]

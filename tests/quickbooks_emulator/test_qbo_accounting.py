@@ -44,14 +44,19 @@ def sales_line(item_id: str, qty: int, price: str, tax_code: str = "TAX") -> Sal
     return line
 
 
-def new_invoice(qb: Any, customer_id: str, lines: list[SalesItemLine], tax_code: str | None = "3") -> Invoice:
+def new_invoice(qb: Any, customer_id: str, lines: list[SalesItemLine], total_tax: str | None = None) -> Invoice:
+    """An invoice in the automated-sales-tax company; `total_tax` overrides the engine."""
     invoice = Invoice()
     invoice.CustomerRef = ref(customer_id)
     invoice.Line = lines
-    if tax_code:
+    if total_tax is not None:
         invoice.TxnTaxDetail = TxnTaxDetail()
-        invoice.TxnTaxDetail.TxnTaxCodeRef = ref(tax_code)
+        invoice.TxnTaxDetail.TotalTax = total_tax
     return invoice.save(qb=qb)
+
+
+def customer_id(qb: Any, display_name: str) -> str:
+    return str(Customer.where(f"DisplayName = '{display_name}'", qb=qb)[0].Id)
 
 
 def item_by_sku(qb: Any, sku: str) -> Item:
@@ -64,14 +69,18 @@ def test_company_info_and_preferences(qb: Any) -> None:
     assert info.Country == "US"
     prefs = Preferences.get(qb=qb)
     assert prefs.TaxPrefs.UsingSalesTax is True
+    assert prefs.TaxPrefs.PartnerTaxEnabled is True  # automated sales tax
+    assert prefs.CurrencyPrefs.HomeCurrency.value == "USD"
+    assert prefs.CurrencyPrefs.MultiCurrencyEnabled is False
 
 
-def test_tax_codes_have_pseudo_codes_and_jurisdictions(qb: Any) -> None:
+def test_tax_codes_have_pseudo_codes_and_the_hubspot_rate_names(qb: Any) -> None:
     codes = {code.Id: code.Name for code in TaxCode.all(qb=qb)}
     assert codes["TAX"] == "TAX" and codes["NON"] == "NON"
-    assert "CA State" in codes.values() and "San Francisco County" in codes.values()
+    # Each Northwind HubSpot tax rate's obvious QuickBooks code exists under that name.
+    assert {"California", "New York City", "Exempt"} <= set(codes.values())
     rates = {rate.Name: rate.RateValue for rate in TaxRate.all(qb=qb)}
-    assert rates == {"California": 7.25, "San Francisco County": 1.375}
+    assert rates["California"] == 7.25 and rates["New York City"] == 8.875 and rates["Exempt"] == 0
 
 
 def test_customer_create_update_and_duplicate_name(qb: Any) -> None:
@@ -100,32 +109,35 @@ def test_emails_are_not_unique_and_match_case_insensitively(qb: Any) -> None:
 
 
 def test_inactive_customers_only_when_asked(qb: Any) -> None:
+    ruby = Customer.where("DisplayName = 'Ruby Schultz'", qb=qb)[0]
+    ruby.Active = False
+    ruby.save(qb=qb)
     names = {c.DisplayName for c in Customer.all(max_results=1000, qb=qb)}
-    assert "Lucas Meyer" not in names
+    assert "Ruby Schultz" not in names and "Maya Chen" in names
     inactive = Customer.where("Active = false", qb=qb)
-    assert [c.DisplayName for c in inactive] == ["Lucas Meyer"]
+    assert [c.DisplayName for c in inactive] == ["Ruby Schultz"]
     assert Customer.count(qb=qb) == len(names)
 
 
 def test_demo_items_match_most_hubspot_skus(qb: Any) -> None:
     skus = {item.Sku for item in Item.all(max_results=1000, qb=qb) if item.Sku}
-    assert {"NW-TENT-2P", "NW-STOVE-01", "NW-GIFT-50", "NW-HAT-SUN"} <= skus
-    assert "NW-BAG-0F" not in skus and "NW-PACK-65L" not in skus
-    assert "NW-BOTTLE-1L" not in skus and "nw-bottle-1l" in skus
+    assert {"TENT-2P", "STOVE-CANISTER", "SVC-GUIDE-DAY", "FUEL-230"} <= skus
+    assert "PACK-65L" not in skus
+    assert "BOTTLE-1L" not in skus and "bottle-1l" in skus
 
 
 def test_item_create_requires_income_account_and_unique_name(qb: Any) -> None:
     item = Item()
     item.Name = "Trail Map"
     item.Type = "NonInventory"
-    item.Sku = "NW-MAP-01"
+    item.Sku = "MAP-01"
     item.UnitPrice = 12.5
     with pytest.raises(QuickbooksException):
         item.save(qb=qb)
     item.IncomeAccountRef = ref("1")
     saved = item.save(qb=qb)
     assert saved.IncomeAccountRef.name == "Sales of Product Income"
-    assert item_by_sku(qb, "NW-MAP-01").UnitPrice == 12.5
+    assert item_by_sku(qb, "MAP-01").UnitPrice == 12.5
     again = Item()
     again.Name = "TRAIL MAP"
     again.Type = "Service"
@@ -137,29 +149,29 @@ def test_item_create_requires_income_account_and_unique_name(qb: Any) -> None:
 
 def test_invoice_totals_tax_and_doc_number(qb: Any) -> None:
     maya = Customer.where("DisplayName = 'Maya Chen'", qb=qb)[0]
-    tent = item_by_sku(qb, "NW-TENT-2P")
-    gift = item_by_sku(qb, "NW-GIFT-50")
+    tent = item_by_sku(qb, "TENT-2P")
+    repair = item_by_sku(qb, "SVC-REPAIR")
     invoice = new_invoice(
-        qb, maya.Id, [sales_line(tent.Id, 2, "249.00"), sales_line(gift.Id, 1, "50.00", "NON")]
+        qb, maya.Id, [sales_line(tent.Id, 2, "289.00"), sales_line(repair.Id, 1, "45.00", "NON")]
     )
-    # 498 taxable at 7.25 % + 1.375 %: 36.105 -> 36.11 and 6.8475 -> 6.85
-    assert invoice.TxnTaxDetail.TotalTax == 42.96
-    assert invoice.TotalAmt == 590.96
-    assert invoice.Balance == 590.96
-    assert invoice.DocNumber == "1002"
-    assert invoice.Line[-1].DetailType == "SubTotalLineDetail" and invoice.Line[-1].Amount == 548
+    # No address on Maya: AST taxes at the company's own state, CA 7.25 %: 578 -> 41.905 -> 41.91
+    assert invoice.TxnTaxDetail.TotalTax == 41.91
+    assert invoice.TotalAmt == 664.91
+    assert invoice.Balance == 664.91
+    assert invoice.DocNumber == "1001"  # the seeded QB-0001 is not a number
+    assert invoice.Line[-1].DetailType == "SubTotalLineDetail" and invoice.Line[-1].Amount == 623
     duplicate = Invoice()
     duplicate.CustomerRef = ref(maya.Id)
-    duplicate.DocNumber = "1002"
-    duplicate.Line = [sales_line(tent.Id, 1, "249.00")]
+    duplicate.DocNumber = "1001"
+    duplicate.Line = [sales_line(tent.Id, 1, "289.00")]
     with pytest.raises(QuickbooksException) as caught:
         duplicate.save(qb=qb)
     assert caught.value.error_code == 6210
 
 
 def test_line_amount_must_match_qty_times_price(qb: Any) -> None:
-    tent = item_by_sku(qb, "NW-TENT-2P")
-    line = sales_line(tent.Id, 2, "249.00")
+    tent = item_by_sku(qb, "TENT-2P")
+    line = sales_line(tent.Id, 2, "289.00")
     line.Amount = 400
     invoice = Invoice()
     invoice.CustomerRef = ref("1")
@@ -201,8 +213,8 @@ def test_stale_sync_token_and_sparse_update(qb: Any) -> None:
 
 
 def test_payments_move_invoice_balance(qb: Any) -> None:
-    invoice = new_invoice(qb, "1", [sales_line("1", 1, "249.00")], tax_code="2")
-    assert invoice.TotalAmt == 267.05  # 249 + 7.25 %
+    invoice = new_invoice(qb, "1", [sales_line("1", 1, "249.00")])
+    assert invoice.TotalAmt == 267.05  # 249 + CA 7.25 %
     payment = Payment()
     payment.CustomerRef = ref("1")
     payment.TotalAmt = 100
@@ -231,7 +243,7 @@ def test_payments_move_invoice_balance(qb: Any) -> None:
 
 
 def test_void_payment_then_invoice(qb: Any) -> None:
-    invoice = new_invoice(qb, "1", [sales_line("1", 1, "249.00")], tax_code=None)
+    invoice = new_invoice(qb, "1", [sales_line("1", 1, "249.00")], total_tax="0")
     payment = Payment()
     payment.CustomerRef = ref("1")
     payment.TotalAmt = 249

@@ -13,18 +13,19 @@ from quickbooks_emulator.config import EmulatorConfig
 from quickbooks_emulator.entities.company import CompanyBackend
 from quickbooks_emulator.exceptions import CdcWindowError
 from quickbooks_emulator.models import World
-from quickbooks_emulator.seed import MAIN_REALM
+from quickbooks_emulator.seed import MAIN_REALM, TEST_REALM
 
 CENT = Decimal("0.01")
 
 
-def demo_company() -> CompanyBackend:
+def demo_company(realm: str = MAIN_REALM) -> CompanyBackend:
     world = World(EmulatorConfig())
     world.seed("demo")
-    return world.company(MAIN_REALM)
+    return world.company(realm)
 
 
-COMPANY = demo_company()
+# The test company keeps QuickBooks' older manual US sales tax: the rate comes from TxnTaxCodeRef.
+COMPANY = demo_company(TEST_REALM)
 prices = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), places=2)
 quantities = st.integers(min_value=1, max_value=40)
 lines = st.lists(st.tuples(quantities, prices, st.sampled_from(["TAX", "NON"])), min_size=1, max_size=6)
@@ -74,7 +75,8 @@ def test_cdc_window_and_deleted_entries() -> None:
             ],
         },
     )
-    assert estimate["TotalAmt"] == 189  # Qty 1 at the item's UnitPrice when none is given
+    # Qty 1 at the item's UnitPrice when none is given (249.95), plus CA automated tax 7.25 %
+    assert estimate["TotalAmt"] == 268.07
     company.delete("Estimate", {"Id": estimate["Id"], "SyncToken": estimate["SyncToken"]})
     [changes, nothing] = company.cdc(["Estimate", "Customer"], since)
     assert nothing == {}

@@ -11,7 +11,7 @@ import pytest
 from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 
-from .conftest import DEMO_REDIRECT_URI, MAIN_REALM, TEST_REALM, Emulator, hidden_fields, query_of
+from .conftest import DEMO_REDIRECT_URI, EU_REALM, MAIN_REALM, TEST_REALM, Emulator, hidden_fields, query_of
 
 DISCOVERY_KEYS = {
     "issuer",
@@ -239,12 +239,12 @@ def test_state_lists_demo_world(emulator: Emulator) -> None:
     state = emulator.control("GET", "/state")
     assert state["apps"][0]["client_id"] == "scs-demo-quickbooks"
     assert DEMO_REDIRECT_URI in state["apps"][0]["redirect_uris"]
-    assert {c["realm_id"] for c in state["companies"]} == {MAIN_REALM, TEST_REALM}
+    assert {c["realm_id"] for c in state["companies"]} == {MAIN_REALM, TEST_REALM, EU_REALM}
     owner = next(u for u in state["users"] if u["email"] == "owner@northwind.example")
     assert owner == {
         "email": "owner@northwind.example",
         "password": "intuit-demo",
-        "companies": [MAIN_REALM, TEST_REALM],
+        "companies": [MAIN_REALM, TEST_REALM, EU_REALM],
     }
 
 
@@ -268,7 +268,8 @@ def test_seed_and_reset_control_calls(emulator: Emulator) -> None:
     assert emulator.control("POST", "/reset") == {"reset": True, "seed": "demo"}
     back = emulator.control("GET", "/state")
     main = next(c for c in back["companies"] if c["realm_id"] == MAIN_REALM)
-    assert main["counts"]["Customer"] == 9 and main["counts"]["Item"] == 14
+    # Northwind US: 9 contacts with a customer + 3 QuickBooks-only customers; 14 of 15 SKUs.
+    assert main["counts"]["Customer"] == 12 and main["counts"]["Item"] == 14
     bad = emulator.http.post(f"{emulator.url}/_emulator/seed", json={"seed": "nope"})
     assert bad.status_code == 400
 
@@ -295,3 +296,27 @@ def test_sign_out_from_the_chooser_keeps_the_request(emulator: Emulator) -> None
         signed_out = browser.get(emulator.url + unescape(link.group(1)))
     assert "Sign in" in signed_out.text
     assert hidden_fields(signed_out.text)["state"] == "keep-me"
+
+
+def test_token_endpoint_accepts_client_secret_post_as_discovery_announces(emulator: Emulator) -> None:
+    tokens = emulator.token()
+    discovery = emulator.http.get(f"{emulator.url}/.well-known/openid_sandbox_configuration").json()
+    assert "client_secret_post" in discovery["token_endpoint_auth_methods_supported"]
+    form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    posted = emulator.http.post(
+        discovery["token_endpoint"],
+        data={**form, "client_id": "scs-demo-quickbooks", "client_secret": "scs-demo-quickbooks-secret"},
+        headers={"Accept": "application/json"},
+    )
+    assert posted.status_code == 200, posted.text
+    assert posted.json()["access_token"]
+    wrong = emulator.http.post(
+        discovery["token_endpoint"], data={**form, "client_id": "scs-demo-quickbooks", "client_secret": "nope"}
+    )
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+    both = emulator.http.post(
+        discovery["token_endpoint"],
+        data={**form, "client_id": "scs-demo-quickbooks", "client_secret": "scs-demo-quickbooks-secret"},
+        auth=("scs-demo-quickbooks", "scs-demo-quickbooks-secret"),
+    )
+    assert both.status_code == 400 and both.json()["error"] == "invalid_request"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import given
@@ -52,10 +52,10 @@ def test_backslash_escaped_quote(emulator: Emulator, token: str) -> None:
 def test_in_like_and_ordering(emulator: Emulator, token: str) -> None:
     found = rows(
         emulator,
-        "select * from Item where Sku in ('NW-TENT-2P', 'NW-TENT-4P', 'NOPE') orderby UnitPrice desc",
+        "select * from Item where Sku in ('TENT-2P', 'TENT-4P', 'NOPE') orderby UnitPrice desc",
         token,
     )
-    assert [i["Sku"] for i in found["Item"]] == ["NW-TENT-4P", "NW-TENT-2P"]
+    assert [i["Sku"] for i in found["Item"]] == ["TENT-4P", "TENT-2P"]
     assert {
         c["DisplayName"]
         for c in rows(emulator, "SELECT * FROM Customer WHERE DisplayName LIKE '%Rossi%'", token)["Customer"]
@@ -65,8 +65,8 @@ def test_in_like_and_ordering(emulator: Emulator, token: str) -> None:
     }
     assert [
         c["DisplayName"]
-        for c in rows(emulator, "SELECT * FROM Customer WHERE DisplayName LIKE 'Em%'", token)["Customer"]
-    ] == ["Emma Walsh"]
+        for c in rows(emulator, "SELECT * FROM Customer WHERE DisplayName LIKE 'Et%'", token)["Customer"]
+    ] == ["Ethan Okafor"]
 
 
 def test_paging_and_count(emulator: Emulator, token: str) -> None:
@@ -81,12 +81,12 @@ def test_paging_and_count(emulator: Emulator, token: str) -> None:
 
 
 def test_numbers_dates_and_metadata(emulator: Emulator, token: str) -> None:
-    cheap = rows(emulator, "SELECT * FROM Item WHERE UnitPrice < 35 AND Type = 'NonInventory'", token)
-    assert {i["Sku"] for i in cheap["Item"]} == {"NW-LAMP-USB", "nw-bottle-1l", "NW-HAT-SUN"}
+    cheap = rows(emulator, "SELECT * FROM Item WHERE UnitPrice < 45 AND Type = 'NonInventory'", token)
+    assert {i["Sku"] for i in cheap["Item"]} == {"FUEL-230", "FILTER-SQZ", "LAMP-400", "bottle-1l"}
     recent = rows(
         emulator, "SELECT * FROM Customer WHERE MetaData.LastUpdatedTime > '2020-01-01T00:00:00-08:00'", token
     )
-    assert len(recent["Customer"]) == 8
+    assert len(recent["Customer"]) == 12
     assert rows(emulator, "SELECT * FROM Customer WHERE MetaData.LastUpdatedTime > '2999-01-01'", token) == {}
     selected = rows(emulator, "SELECT Id, DisplayName FROM Customer WHERE Id = '1'", token)["Customer"][0]
     assert selected["sparse"] is True and "PrimaryEmailAddr" not in selected
@@ -110,7 +110,11 @@ def test_parse_errors(emulator: Emulator, token: str, text: str, code: str) -> N
     assert fault_code(emulator, text, token) == code
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30))
+# Lone surrogates can't be encoded in a request.
+SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=SURROGATES), max_size=30))
 def test_escaped_strings_round_trip(value: str) -> None:
     escaped = value.replace("\\", "\\\\").replace("'", "\\'")
     query = parse_query(f"SELECT * FROM Customer WHERE DisplayName = '{escaped}' MAXRESULTS 10")
@@ -132,5 +136,5 @@ def test_parser_shape() -> None:
 def test_ids_compare_as_numbers(emulator: Emulator, token: str) -> None:
     found = rows(emulator, "SELECT * FROM Item WHERE Id > '9' ORDERBY Id", token)
     assert [item["Id"] for item in found["Item"]] == ["10", "11", "12", "13", "14"]
-    by_customer = rows(emulator, "SELECT * FROM Invoice WHERE CustomerRef IN ('2', '02')", token)
-    assert [invoice["DocNumber"] for invoice in by_customer["Invoice"]] == ["1001"]
+    by_customer = rows(emulator, "SELECT * FROM Invoice WHERE CustomerRef IN ('12', '012')", token)
+    assert [invoice["DocNumber"] for invoice in by_customer["Invoice"]] == ["QB-0001"]

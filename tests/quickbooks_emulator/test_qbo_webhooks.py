@@ -81,7 +81,7 @@ def test_a_payment_also_announces_the_invoice_update(hooked: tuple[Emulator, Rec
     emulator, receiver = hooked
     token = emulator.token()["access_token"]
     payment = {
-        "CustomerRef": {"value": "2"},
+        "CustomerRef": {"value": "12"},  # Cash Sales, whose invoice 1 is part-paid
         "TotalAmt": 10,
         "Line": [{"Amount": 10, "LinkedTxn": [{"TxnId": "1", "TxnType": "Invoice"}]}],
     }
@@ -110,3 +110,65 @@ def test_failed_delivery_is_retried(hooked: tuple[Emulator, Receiver]) -> None:
     while emulator.control("GET", "/state")["webhooks"]["delivered"] < 1:
         assert time.monotonic() < deadline, "delivery never counted"
         time.sleep(0.05)
+
+
+def test_classic_event_notifications_chosen_by_control_api(hooked: tuple[Emulator, Receiver]) -> None:
+    emulator, receiver = hooked
+    settings = emulator.control("POST", "/webhooks", {"format": "eventNotifications"})
+    assert settings["format"] == "eventNotifications"
+    token = emulator.token()["access_token"]
+    memo = {
+        "CustomerRef": {"value": "1"},
+        "Line": [{"DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}],
+    }
+    created = emulator.api("POST", "creditmemo", token, json=memo).json()["CreditMemo"]
+    receiver.wait_for(1)
+    body, headers = receiver.deliveries[0]
+    assert QuickBooks(minorversion=75).validate_webhook_signature(
+        body.decode(), headers["intuit-signature"], VERIFIER
+    )
+    payload = httpx.Response(200, content=body).json()
+    [notification] = payload["eventNotifications"]
+    assert notification["realmId"] == MAIN_REALM
+    [entity] = notification["dataChangeEvent"]["entities"]
+    assert entity["name"] == "CreditMemo" and entity["id"] == created["Id"]
+    assert entity["operation"] == "Create" and entity["lastUpdated"].endswith("Z")
+    voided = emulator.api(
+        "POST", "creditmemo", token, params={"operation": "void"},
+        json={"Id": created["Id"], "SyncToken": created["SyncToken"]},
+    )
+    assert voided.status_code == 200
+    receiver.wait_for(2)
+    entities = httpx.Response(200, content=receiver.deliveries[1][0]).json()["eventNotifications"][0]
+    assert [e["operation"] for e in entities["dataChangeEvent"]["entities"]] == ["Void"]
+
+
+def test_refund_receipt_events_in_cloudevents_and_switching_off(hooked: tuple[Emulator, Receiver]) -> None:
+    emulator, receiver = hooked
+    token = emulator.token()["access_token"]
+    refund = {
+        "CustomerRef": {"value": "1"},
+        "DepositToAccountRef": {"value": "8"},
+        "Line": [{"DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "2"}}}],
+    }
+    assert emulator.api("POST", "refundreceipt", token, json=refund).status_code == 200
+    receiver.wait_for(1)
+    [event] = httpx.Response(200, content=receiver.deliveries[0][0]).json()
+    assert event["type"] == "qbo.refundreceipt.created.v1"
+    assert emulator.control("POST", "/webhooks", {"url": ""}) == {"url": None, "format": "cloudevents"}
+    assert emulator.api("POST", "refundreceipt", token, json=refund).status_code == 200
+    time.sleep(0.3)
+    assert len(receiver.deliveries) == 1
+
+
+def test_webhook_format_flag_reaches_the_config() -> None:
+    import argparse
+
+    from quickbooks_emulator.cli import add_arguments, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    config = config_from_args(parser.parse_args(["--webhook-format", "eventNotifications"]))
+    assert config.webhook_format == "eventNotifications"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--webhook-format", "xml"])

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..clock import metadata_time
 from ..exceptions import (
-    BusinessValidationError,
+    InvalidFieldError,
     InvalidReferenceError,
     RequiredParamMissingError,
     UnsupportedOperationError,
 )
-from ..money import NotANumber, json_number, to_decimal
+from ..money import MAX_NUMBER, NotANumber, OutOfRange, json_number, to_decimal
 
 if TYPE_CHECKING:
     from .company import CompanyBackend
@@ -54,7 +54,8 @@ def to_wire(value: Any) -> Any:
     if isinstance(value, Decimal):
         return json_number(value)
     if isinstance(value, dict):
-        return {key: to_wire(item) for key, item in value.items()}
+        # "_"-prefixed keys are the emulator's private marks on a stored record.
+        return {key: to_wire(item) for key, item in value.items() if not key.startswith("_")}
     if isinstance(value, list):
         return [to_wire(item) for item in value]
     return value
@@ -82,12 +83,25 @@ def require(fields: dict[str, Any], name: str, entity: str) -> Any:
 
 
 def decimal_field(fields: dict[str, Any], name: str) -> Decimal | None:
+    """A number the client sent; an unreadable one is Intuit's 2010 (README)."""
     try:
         return to_decimal(fields.get(name))
     except NotANumber as exc:
-        raise BusinessValidationError(
-            f"Invalid Number : {name} is not a valid number ({exc})", element=name
+        raise InvalidFieldError(
+            f"Property Name:{name} : can't read {exc} as a number (java.math.BigDecimal). "
+            f"Send a plain decimal such as 12.50: no spaces, commas, NaN or Infinity.",
+            element=name,
         ) from exc
+    except OutOfRange as exc:
+        raise out_of_range(name, str(exc)) from exc
+
+
+def out_of_range(name: str, value: object) -> InvalidFieldError:
+    return InvalidFieldError(
+        f"Property Name:{name} : {value} is out of range. Amounts take at most 15 digits in "
+        f"10.5 format, so they must stay between -{MAX_NUMBER:,} and {MAX_NUMBER:,} (exclusive).",
+        element=name,
+    )
 
 
 def bool_field(fields: dict[str, Any], name: str, default: bool) -> bool:
@@ -136,6 +150,10 @@ class EntityKind:
 
     def render(self, company: CompanyBackend, record: Record) -> dict[str, Any]:
         return {**to_wire(record.fields), **record.envelope()}
+
+    def sparse_base(self, record: Record) -> dict[str, Any]:
+        """What a sparse update starts from before the sent fields are laid over it."""
+        return {k: v for k, v in record.fields.items() if k not in self.computed}
 
     def after_save(self, company: CompanyBackend, record: Record, previous: dict[str, Any] | None) -> None:
         """Side effects on other records (payments move invoice balances)."""

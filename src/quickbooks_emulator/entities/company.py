@@ -3,6 +3,7 @@ query, change data capture, batch and requestid bookkeeping. It never sees an HT
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +12,7 @@ from typing import Any
 
 from ..clock import utcnow
 from ..exceptions import (
+    MALFORMED_INPUT,
     BatchTooLargeError,
     CdcWindowError,
     ObjectNotFoundError,
@@ -20,7 +22,9 @@ from ..exceptions import (
     RequiredParamMissingError,
     StaleObjectError,
     UnsupportedOperationError,
+    malformed_input,
 )
+from ..money import cents
 from ..query import Query, parse_query, project, run, validate_fields
 from .accounts import AccountKind
 from .base import SERVER_FIELDS, EntityKind, Record, clean
@@ -28,8 +32,12 @@ from .customers import CustomerKind
 from .indexes import CompanyIndexes
 from .items import ItemKind
 from .payments import PaymentKind
+from .profile import CompanyProfile
+from .refunds import CreditMemoKind, RefundReceiptKind
 from .taxes import TaxCodeKind, TaxRateKind
 from .transactions import EstimateKind, InvoiceKind
+
+logger = logging.getLogger(__name__)
 
 
 class CompanyInfoKind(EntityKind):
@@ -53,6 +61,8 @@ KINDS: dict[str, EntityKind] = {
         InvoiceKind(),
         EstimateKind(),
         PaymentKind(),
+        CreditMemoKind(),
+        RefundReceiptKind(),
         TaxCodeKind(),
         TaxRateKind(),
         AccountKind(),
@@ -61,7 +71,9 @@ KINDS: dict[str, EntityKind] = {
     )
 }
 # Entities whose changes Intuit announces by webhook (TaxCode/TaxRate send none).
-WEBHOOK_ENTITIES = frozenset({"Customer", "Item", "Invoice", "Estimate", "Payment"})
+WEBHOOK_ENTITIES = frozenset(
+    {"Customer", "Item", "Invoice", "Estimate", "Payment", "CreditMemo", "RefundReceipt"}
+)
 BATCH_MAX_ITEMS = 30
 CDC_MAX_DAYS = 30
 CDC_MAX_PER_ENTITY = 1000
@@ -93,18 +105,27 @@ class CompanyBackend:
         realm_id: str,
         name: str,
         environment: str = "sandbox",
-        country: str = "US",
+        profile: CompanyProfile | None = None,
         on_change: Callable[[ChangeEvent], None] | None = None,
     ) -> None:
         self.realm_id = realm_id
         self.name = name
         self.environment = environment
-        self.country = country
+        self.profile = profile or CompanyProfile()
         self.on_change = on_change
+        # Automated sales tax: state -> (TaxCode id, TaxRate id) the engine reports tax under.
+        self.ast_rates: dict[str, tuple[str, str]] = {}
         self.records: dict[str, dict[str, Record]] = {name: {} for name in KINDS}
         self.next_ids: dict[str, int] = {name: 1 for name in KINDS}
         self.idempotent_responses: dict[str, tuple[int, dict[str, Any]]] = {}
         self.indexes = CompanyIndexes()
+
+    @property
+    def country(self) -> str:
+        return self.profile.country
+
+    def ast_rate(self, state: str) -> tuple[str, str] | None:
+        return self.ast_rates.get(state)
 
     # -- lookups ---------------------------------------------------------------------------
     def kind(self, entity: str) -> EntityKind:
@@ -140,28 +161,39 @@ class CompanyBackend:
         return self.render(self.live_records("Preferences")[0])
 
     # -- money derived from other records ---------------------------------------------------
-    def payments_for_invoice(self, invoice_id: str) -> list[Record]:
-        payment_ids = self.indexes.applied(invoice_id)
-        return [self.records["Payment"][payment_id] for payment_id in sorted(payment_ids, key=int)]
+    def payments_linking(self, txn_id: str, txn_type: str) -> list[str]:
+        """Ids of the payments applied to this invoice or using this credit memo."""
+        return sorted(self.indexes.applied(txn_id, txn_type), key=int)
 
     def applied_to_invoice(self, invoice_id: str, excluding_payment: str | None = None) -> Decimal:
-        applied = self.indexes.applied(invoice_id)
+        return self._linked_total(invoice_id, "Invoice", excluding_payment)
+
+    def credit_used(self, credit_memo_id: str, excluding_payment: str | None = None) -> Decimal:
+        return self._linked_total(credit_memo_id, "CreditMemo", excluding_payment)
+
+    def _linked_total(self, txn_id: str, txn_type: str, excluding_payment: str | None) -> Decimal:
+        applied = self.indexes.applied(txn_id, txn_type)
         return sum(
             (amount for payment_id, amount in applied.items() if payment_id != excluding_payment),
             ZERO,
         )
 
-    def refresh_invoice_balance(self, invoice_id: str) -> None:
-        """Payments changed: the invoice's Balance moves and it counts as updated (CDC, webhooks)."""
-        invoice = self.find("Invoice", invoice_id)
-        if invoice is None:
+    def refresh_open_amount(self, txn_type: str, txn_id: str) -> None:
+        """Payments changed: the invoice's Balance (the credit memo's RemainingCredit) moves and
+        the record counts as updated (CDC, webhooks)."""
+        record = self.find(txn_type, txn_id)
+        if record is None or record.voided:
             return
-        balance = invoice.fields["TotalAmt"] - self.applied_to_invoice(invoice_id)
-        if balance != invoice.fields.get("Balance"):
-            invoice.fields["Balance"] = balance
-            invoice.fields["HomeBalance"] = balance
-            self.indexes.update(invoice)
-            self._touch(invoice, "Update")
+        open_amount = record.fields["TotalAmt"] - self._linked_total(txn_id, txn_type, None)
+        if open_amount == record.fields.get("Balance"):
+            return
+        record.fields["Balance"] = open_amount
+        rate = record.fields.get("ExchangeRate")
+        record.fields["HomeBalance"] = cents(open_amount * rate) if isinstance(rate, Decimal) else open_amount
+        if txn_type == "CreditMemo":
+            record.fields["RemainingCredit"] = open_amount
+        self.indexes.update(record)
+        self._touch(record, "Update")
 
     def customer_balance(self, customer_id: str) -> Decimal:
         return self.indexes.balance(customer_id)
@@ -176,6 +208,10 @@ class CompanyBackend:
         return record
 
     def create(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.render(self.create_record(entity, body))
+
+    def create_record(self, entity: str, body: dict[str, Any]) -> Record:
+        """Create without rendering (bulk generation skips the response body)."""
         kind = self.kind(entity)
         if not kind.creatable:
             raise UnsupportedOperationError(f"Operation Create is not supported for {entity}", element=entity)
@@ -187,7 +223,7 @@ class CompanyBackend:
         self.indexes.update(record)
         kind.after_save(self, record, None)
         self._emit(record, "Create")
-        return self.render(record)
+        return record
 
     def update(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
         kind = self.kind(entity)
@@ -197,7 +233,7 @@ class CompanyBackend:
         incoming = self._incoming(body)
         if body.get("sparse") in (True, "true"):
             # Sparse update: only the fields sent change (the Line array is replaced whole).
-            merged = {k: v for k, v in record.fields.items() if k not in kind.computed}
+            merged = kind.sparse_base(record)
             merged.update(incoming)
             incoming = merged
         previous = record.fields
@@ -331,6 +367,9 @@ class CompanyBackend:
                 results.append({"bId": batch_id, **self._batch_item(raw)})
             except QBOFault as fault:
                 results.append({"bId": batch_id, "Fault": fault.fault()})
+            except MALFORMED_INPUT as exc:
+                logger.exception("batch item %s: malformed input", batch_id)
+                results.append({"bId": batch_id, "Fault": malformed_input(exc).fault()})
         return results
 
     def _batch_item(self, raw: dict[str, Any]) -> dict[str, Any]:

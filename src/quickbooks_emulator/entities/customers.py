@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import DuplicateNameError, RequiredParamMissingError
 from .base import EntityKind, Record, bool_field, invalid_reference, ref_value, to_wire
+from .currency import customer_currency
 
 if TYPE_CHECKING:
     from .company import CompanyBackend
@@ -64,7 +65,7 @@ class CustomerKind(EntityKind):
         fields["Job"] = bool_field(fields, "Job", False)
         fields["BillWithParent"] = bool_field(fields, "BillWithParent", False)
         fields.setdefault("PreferredDeliveryMethod", "Print")
-        fields.setdefault("CurrencyRef", {"value": "USD", "name": "United States Dollar"})
+        fields["CurrencyRef"] = customer_currency(company, fields)
         tax_code = ref_value(fields, "DefaultTaxCodeRef")
         if tax_code is not None and company.find("TaxCode", tax_code) is None:
             raise invalid_reference("DefaultTaxCodeRef", tax_code, "TaxCode")

@@ -1,12 +1,13 @@
 """Incremental indexes of one company, so writes and reads stay O(1) per record in big companies:
-names and DocNumbers (uniqueness), payments applied per invoice, and customer balances."""
+names and DocNumbers (uniqueness), payments applied per invoice and credit memo, and customer
+balances (open invoices, minus unapplied payments, minus remaining credit on credit memos)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from .base import Record
-from .payments import applied_amounts
+from .payments import LINKABLE, linked_amounts
 
 ZERO = Decimal("0")
 # (entity, field, case-insensitive): the values QuickBooks keeps unique.
@@ -15,7 +16,11 @@ UNIQUE_KEYS: dict[str, tuple[str, bool]] = {
     "Item": ("Name", True),
     "Invoice": ("DocNumber", False),
     "Estimate": ("DocNumber", False),
+    "CreditMemo": ("DocNumber", False),
+    "RefundReceipt": ("DocNumber", False),
 }
+# What each record adds to its customer's open balance (RefundReceipt: nothing, it is cash).
+BALANCE_FIELDS = {"Invoice": ("Balance", 1), "Payment": ("UnappliedAmt", -1), "CreditMemo": ("RemainingCredit", -1)}
 
 
 class CompanyIndexes:
@@ -23,8 +28,9 @@ class CompanyIndexes:
         self._unique: dict[str, dict[str, str]] = {entity: {} for entity in UNIQUE_KEYS}
         self._unique_of: dict[tuple[str, str], str] = {}
         self._max_doc_number: dict[str, int] = {}
-        self._applied: dict[str, dict[str, Decimal]] = {}  # invoice id -> payment id -> amount
-        self._links_of: dict[str, dict[str, Decimal]] = {}  # payment id -> invoice id -> amount
+        # (txn type, id) -> payment id -> amount, and payment id -> (txn type, id) -> amount
+        self._applied: dict[tuple[str, str], dict[str, Decimal]] = {}
+        self._links_of: dict[str, dict[tuple[str, str], Decimal]] = {}
         self._balances: dict[str, Decimal] = {}  # customer id -> open balance
         self._contribution: dict[tuple[str, str], tuple[str, Decimal]] = {}
 
@@ -37,8 +43,9 @@ class CompanyIndexes:
     def max_doc_number(self, entity: str) -> int:
         return self._max_doc_number.get(entity, 0)
 
-    def applied(self, invoice_id: str) -> dict[str, Decimal]:
-        return self._applied.get(invoice_id, {})
+    def applied(self, txn_id: str, txn_type: str = "Invoice") -> dict[str, Decimal]:
+        """Payment id -> amount applied to this invoice (or taken from this credit memo)."""
+        return self._applied.get((txn_type, txn_id), {})
 
     def balance(self, customer_id: str) -> Decimal:
         return self._balances.get(customer_id, ZERO)
@@ -50,7 +57,7 @@ class CompanyIndexes:
             self._index_unique(record)
         if record.entity == "Payment":
             self._index_payment(record)
-        if record.entity in ("Invoice", "Payment"):
+        if record.entity in BALANCE_FIELDS:
             self._index_balance(record)
 
     def _index_unique(self, record: Record) -> None:
@@ -69,14 +76,18 @@ class CompanyIndexes:
             self._max_doc_number[record.entity] = max(self.max_doc_number(record.entity), int(value))
 
     def _index_payment(self, record: Record) -> None:
-        for invoice_id in self._links_of.pop(record.id, {}):
-            self._applied.get(invoice_id, {}).pop(record.id, None)
+        for key in self._links_of.pop(record.id, {}):
+            self._applied.get(key, {}).pop(record.id, None)
         if record.deleted:
             return
-        links = applied_amounts(record.fields)
+        links = {
+            (txn_type, txn_id): amount
+            for txn_type in LINKABLE
+            for txn_id, amount in linked_amounts(record.fields, txn_type).items()
+        }
         self._links_of[record.id] = links
-        for invoice_id, amount in links.items():
-            self._applied.setdefault(invoice_id, {})[record.id] = amount
+        for key, amount in links.items():
+            self._applied.setdefault(key, {})[record.id] = amount
 
     def _index_balance(self, record: Record) -> None:
         key = (record.entity, record.id)
@@ -86,9 +97,7 @@ class CompanyIndexes:
         if record.deleted:
             return
         customer_id = str(record.fields["CustomerRef"]["value"])
-        if record.entity == "Invoice":
-            amount = Decimal(str(record.fields.get("Balance", 0)))
-        else:
-            amount = -Decimal(str(record.fields.get("UnappliedAmt", 0)))
+        field, sign = BALANCE_FIELDS[record.entity]
+        amount = sign * Decimal(str(record.fields.get(field, 0)))
         self._contribution[key] = (customer_id, amount)
         self._balances[customer_id] = self._balances.get(customer_id, ZERO) + amount

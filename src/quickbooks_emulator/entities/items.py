@@ -8,12 +8,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import BusinessValidationError, DuplicateNameError
+from ..money import in_range, units
 from .base import (
     EntityKind,
     Record,
     bool_field,
     decimal_field,
     invalid_reference,
+    out_of_range,
     ref_value,
     require,
 )
@@ -63,12 +65,16 @@ class ItemKind(EntityKind):
         fields["Name"] = name
         fields["FullyQualifiedName"] = name
         unit_price = decimal_field(fields, "UnitPrice")
-        fields["UnitPrice"] = unit_price if unit_price is not None else 0
+        fields["UnitPrice"] = units(unit_price) if unit_price is not None else 0
+        if not in_range(fields["UnitPrice"]):
+            raise out_of_range("UnitPrice", fields["UnitPrice"])
         fields["Active"] = bool_field(fields, "Active", True)
         fields["Taxable"] = bool_field(fields, "Taxable", False)
         fields.setdefault("TrackQtyOnHand", item_type == "Inventory")
         for key in ("PurchaseCost", "QtyOnHand"):
             value = decimal_field(fields, key)
             if value is not None:
-                fields[key] = value
+                fields[key] = units(value)
+                if not in_range(fields[key]):
+                    raise out_of_range(key, fields[key])
         return fields
