@@ -7,8 +7,10 @@ CHROMIUM := /usr/bin/chromium
 PG_URL ?= postgres://postgres@127.0.0.1:5432/scs
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST_WORKERS ?= auto
+# --strict makes a dependency pip-audit could not look up an error (CI with full PyPI access).
+PIP_AUDIT_FLAGS ?=
 
-.PHONY: run test lint install install-dev browser clean
+.PHONY: run test chaos lint install install-dev browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,9 +51,37 @@ test: install-dev browser
 		echo "Backends tested: SQLite + SqliteHuey only (PostgreSQL at 127.0.0.1:5432 or Redis at 127.0.0.1:6379 did not answer)."; \
 	fi
 
+.PHONY: bench bench-quick
+## make bench — P1–P6 against both emulators (limits ×10): bench/results/latest.json and a table (bench/README.md)
+bench: install-dev
+	$(BIN)/python -m bench
+
+## make bench-quick — the same scenarios with smaller workloads, a few minutes
+bench-quick: install-dev
+	$(BIN)/python -m bench --quick
+
+## make chaos — the long randomized crash and fault runs (three seeds of 500 invoices with five
+## kill -9 each, fault storms over 500 invoices; on PostgreSQL + Redis also the scale-out run and,
+## last, both services restarted mid-run), one test at a time, each run cut off after CHAOS_MINUTES
+## (about 25 minutes in all on 2 cores)
+CHAOS_TESTS := tests/product/test_chaos_crashes.py tests/product/test_scale_out.py tests/product/test_chaos_faults.py
+CHAOS_MINUTES ?= 20
+chaos: install-dev
+	@set -e; \
+	echo "== Chaos run 1: SQLite + SqliteHuey =="; \
+	SCS_CHAOS=1 timeout $(CHAOS_MINUTES)m $(BIN)/pytest -p no:cacheprovider -q -s --durations=0 $(CHAOS_TESTS); \
+	if $(BIN)/python -m simplecommercesync.backends_available "$(PG_URL)" "$(REDIS_TEST_URL)"; then \
+		echo "== Chaos run 2: PostgreSQL + Redis (restarts both services briefly, at the end) =="; \
+		SCS_CHAOS=1 TEST_DATABASE_URL="$(PG_URL)" TEST_REDIS_URL="$(REDIS_TEST_URL)" \
+			timeout $(CHAOS_MINUTES)m $(BIN)/pytest -p no:cacheprovider -q -s --durations=0 $(CHAOS_TESTS); \
+	fi
+
 lint: install-dev
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/bandit -q -c pyproject.toml -r src
+	$(BIN)/pip-audit --skip-editable --progress-spinner off $(PIP_AUDIT_FLAGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

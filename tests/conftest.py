@@ -4,31 +4,13 @@ real Chromium for browser tests."""
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-_VAR_DIR = tempfile.mkdtemp(prefix="scs-test-")
-os.environ.setdefault("SCS_ENV", "test")
-os.environ["SCS_VAR_DIR"] = _VAR_DIR
-os.environ.setdefault("SCS_SECRET_KEY", "test-secret-key-not-for-production-use-0123456789")
-os.environ.setdefault(
-    "SCS_ENCRYPTION_KEYS",
-    "uHnD2cHc9Vb1m9o3cB0yR6kQbYp5mTz6vS9W4gWm0aE=,0zv1LZr3Zq9c0D6nY6Sxv0rH8k0bZbq2hS8b2mQ6Uo0=",
-)
-# Playwright's sync API runs an event loop in the test thread; the ORM calls we make beside it are
-# ordinary synchronous code.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-if os.environ.get("TEST_DATABASE_URL"):
-    os.environ["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]
-else:
-    os.environ.pop("DATABASE_URL", None)
-if os.environ.get("TEST_REDIS_URL"):
-    os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
-else:
-    os.environ.pop("REDIS_URL", None)
+# The test environment (private var dir, fixed keys, the backends `make test` chose) is set up by
+# simplecommercesync.settings_test, because pytest-django imports settings before any conftest.
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -41,7 +41,8 @@ class OAuthApp:
     """One provider app registration and where its servers are (real ones unless overridden)."""
 
     client_id: str
-    client_secret: str
+    # Never in a repr: Django's debug and error pages print settings and frame variables with repr().
+    client_secret: str = field(repr=False)
     auth_base_url: str
     api_base_url: str
     environment: str = "production"
@@ -49,6 +50,56 @@ class OAuthApp:
     @property
     def configured(self) -> bool:
         return bool(self.client_id and self.client_secret)
+
+
+EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """How e-mail (failure alerts) leaves: printed (console), written to files, or sent by SMTP."""
+
+    backend: str = "console"
+    from_address: str = "SimpleCommerceSync <no-reply@localhost>"
+    file_dir: Path | None = None
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    # Never in a repr, like the OAuth client secrets.
+    smtp_password: str = field(default="", repr=False)
+    smtp_security: str = "starttls"  # starttls | ssl | none
+
+    @property
+    def backend_path(self) -> str:
+        return EMAIL_BACKENDS[self.backend]
+
+
+def parse_email(env_vars: Mapping[str, str], var_dir: Path, base_url: str) -> EmailSettings:
+    backend = env_vars.get("SCS_EMAIL_BACKEND", "console").strip().lower() or "console"
+    if backend not in EMAIL_BACKENDS:
+        raise ConfigError(f"SCS_EMAIL_BACKEND must be console, file or smtp (got {backend!r}).")
+    host = urlparse(base_url).hostname or "localhost"
+    from_address = env_vars.get("SCS_EMAIL_FROM", "").strip() or f"SimpleCommerceSync <no-reply@{host}>"
+    security = env_vars.get("SCS_SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+    if security not in {"starttls", "ssl", "none"}:
+        raise ConfigError(f"SCS_SMTP_SECURITY must be starttls, ssl or none (got {security!r}).")
+    smtp_host = env_vars.get("SCS_SMTP_HOST", "").strip()
+    if backend == "smtp" and not smtp_host:
+        raise ConfigError("SCS_EMAIL_BACKEND=smtp needs SCS_SMTP_HOST (the mail server's host name).")
+    return EmailSettings(
+        backend=backend,
+        from_address=from_address,
+        file_dir=Path(env_vars.get("SCS_EMAIL_FILE_DIR") or var_dir / "mail").resolve() if backend == "file" else None,
+        smtp_host=smtp_host,
+        smtp_port=parse_int("SCS_SMTP_PORT", env_vars.get("SCS_SMTP_PORT"), 465 if security == "ssl" else 587),
+        smtp_user=env_vars.get("SCS_SMTP_USER", "").strip(),
+        smtp_password=env_vars.get("SCS_SMTP_PASSWORD", ""),
+        smtp_security=security,
+    )
 
 
 @dataclass(frozen=True)
@@ -66,6 +117,16 @@ class Config:
     quickbooks: OAuthApp
     refresh_grace_seconds: int
     provider_timeout_seconds: float
+    # Intuit's webhook verifier token: signs `intuit-signature` (unset: QuickBooks webhooks are refused).
+    quickbooks_webhook_verifier: str = field(default="", repr=False)
+    # Multiplies every provider rate limit the product keeps to (the benchmark's emulators run ×10).
+    rate_limit_scale: float = 1.0
+    # Task-queue name: installations (or test runs) sharing one Redis database keep their queues apart.
+    queue_name: str = "scs"
+    # How long a worker holds the records it claimed before another may take them (a dead worker's
+    # records come back after this).
+    sync_lease_seconds: int = 120
+    email: EmailSettings = field(default_factory=EmailSettings)
 
     @property
     def is_production(self) -> bool:
@@ -92,6 +153,18 @@ def parse_int(name: str, raw: str | None, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number (got {raw!r}).") from exc
     if value < 1:
         raise ConfigError(f"{name} must be at least 1 (got {value}).")
+    return value
+
+
+def parse_scale(name: str, raw: str | None, default: float) -> float:
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number such as 1 or 10 (got {raw!r}).") from exc
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be a number above 0 (got {raw!r}).")
     return value
 
 
@@ -203,9 +276,20 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         environment=qbo_environment,
     )
 
+    debug = parse_bool("SCS_DEBUG", env_vars.get("SCS_DEBUG"), default=False)
+    if production and debug:
+        raise ConfigError(
+            "SCS_DEBUG=true is refused when SCS_ENV=production: debug pages show internals. Unset SCS_DEBUG."
+        )
+    if production and not base_url.startswith("https://"):
+        raise ConfigError(
+            "SCS_BASE_URL must be an https:// URL when SCS_ENV=production (sign-in cookies and OAuth "
+            "redirects must not travel in clear text); refusing to start."
+        )
+
     return Config(
         env=env,
-        debug=parse_bool("SCS_DEBUG", env_vars.get("SCS_DEBUG"), default=False),
+        debug=debug,
         var_dir=var_dir,
         secret_key=secret_key,
         encryption_keys=encryption_keys,
@@ -221,4 +305,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         provider_timeout_seconds=float(
             parse_int("SCS_PROVIDER_TIMEOUT_SECONDS", env_vars.get("SCS_PROVIDER_TIMEOUT_SECONDS"), 15)
         ),
+        quickbooks_webhook_verifier=env_vars.get("SCS_QBO_WEBHOOK_VERIFIER_TOKEN", "").strip(),
+        rate_limit_scale=parse_scale("SCS_RATE_LIMIT_SCALE", env_vars.get("SCS_RATE_LIMIT_SCALE"), 1.0),
+        queue_name=env_vars.get("SCS_QUEUE_NAME", "").strip() or "scs",
+        sync_lease_seconds=max(5, parse_int("SCS_SYNC_LEASE_SECONDS", env_vars.get("SCS_SYNC_LEASE_SECONDS"), 120)),
+        email=parse_email(env_vars, var_dir, base_url),
     )

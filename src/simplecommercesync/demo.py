@@ -19,6 +19,8 @@ DEMO_WORKSPACE = "Northwind Outfitters"
 # The app registrations the emulators' demo worlds ship with.
 HUBSPOT_DEMO_APP = ("scs-demo-hubspot", "scs-demo-hubspot-secret")
 QUICKBOOKS_DEMO_APP = ("scs-demo-quickbooks", "scs-demo-quickbooks-secret")
+# Signs the QuickBooks emulator's webhooks in demo mode (a real installation uses its Intuit app's token).
+QUICKBOOKS_DEMO_VERIFIER = "scs-demo-quickbooks-verifier"
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ def demo_environment(ports: DemoPorts) -> dict[str, str]:
         "SCS_QBO_ENVIRONMENT": "sandbox",
         "SCS_QBO_DISCOVERY_URL": f"{ports.quickbooks_url}/.well-known/openid_sandbox_configuration",
         "SCS_QBO_API_BASE_URL": ports.quickbooks_url,
+        "SCS_QBO_WEBHOOK_VERIFIER_TOKEN": QUICKBOOKS_DEMO_VERIFIER,
     }
 
 
@@ -70,6 +73,9 @@ def emulator_children(ports: DemoPorts) -> list[Child]:
                 "demo",
                 "--redirect-uri",
                 f"{ports.base_url}/settings/connections/hubspot/callback/",
+                # HubSpot's change webhooks go to the product, as a real app subscription would.
+                "--webhook-url",
+                f"{ports.base_url}/webhooks/hubspot/",
             ),
             ready_url=f"{ports.hubspot_url}/_emulator/state",
         ),
@@ -85,6 +91,11 @@ def emulator_children(ports: DemoPorts) -> list[Child]:
                 "demo",
                 "--redirect-uri",
                 f"{ports.base_url}/settings/connections/quickbooks/callback/",
+                # Entity changes go to the product, signed as Intuit signs them.
+                "--webhook-url",
+                f"{ports.base_url}/webhooks/quickbooks/",
+                "--webhook-verifier",
+                QUICKBOOKS_DEMO_VERIFIER,
             ),
             ready_url=f"{ports.quickbooks_url}/_emulator/state",
         ),

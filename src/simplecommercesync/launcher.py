@@ -19,6 +19,7 @@ class Child:
     name: str
     argv: list[str]
     ready_url: str | None = None
+    stop_signal: int = signal.SIGTERM
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
 
@@ -28,7 +29,22 @@ class ProcessSupervisor:
         self.children: list[Child] = []
         self._stopping = False
 
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def install_signal_handlers(self) -> None:
+        """Before starting children, so a signal during start-up never leaves orphans behind."""
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            self._stopping = True
+
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
+
     def start(self, child: Child) -> None:
+        if self._stopping:
+            return
         child.process = subprocess.Popen(child.argv, env=self.env)
         self.children.append(child)
 
@@ -37,7 +53,7 @@ class ProcessSupervisor:
         for child in self.children:
             if child.ready_url is None:
                 continue
-            while True:
+            while not self._stopping:
                 self._check_alive()
                 try:
                     if httpx.get(child.ready_url, timeout=1).status_code < 500:
@@ -56,11 +72,6 @@ class ProcessSupervisor:
                 raise RuntimeError(f"{child.name} stopped unexpectedly (exit code {code})")
 
     def run_until_stopped(self) -> int:
-        def on_signal(signum: int, frame: FrameType | None) -> None:
-            self._stopping = True
-
-        signal.signal(signal.SIGINT, on_signal)
-        signal.signal(signal.SIGTERM, on_signal)
         exit_code = 0
         while not self._stopping:
             try:
@@ -77,8 +88,9 @@ class ProcessSupervisor:
         self._stopping = True
         for child in reversed(self.children):
             if child.process and child.process.poll() is None:
-                child.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
+                child.process.send_signal(child.stop_signal)
+        # Long enough for the worker to finish a task in hand (a provider call times out well before).
+        deadline = time.monotonic() + 30
         for child in self.children:
             if child.process is None:
                 continue

@@ -21,7 +21,18 @@ class ProviderError(Exception):
 
 
 class Unreachable(ProviderError):
-    """Timeout, refused or dropped connection, or a 5xx: the provider may answer next time."""
+    """Timeout, refused or dropped connection, a 5xx or an answer that isn't what the provider's API
+    sends (an HTML proxy page instead of JSON): the provider may answer properly next time.
+
+    `maybe_processed` is True when the request went out and its answer was lost (read timeout,
+    connection dropped mid-answer, gateway timeout): the provider may have acted on it.
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, body: Any = None, maybe_processed: bool = False
+    ) -> None:
+        super().__init__(message, status=status, body=body)
+        self.maybe_processed = maybe_processed
 
 
 class RateLimited(ProviderError):
@@ -49,6 +60,20 @@ class Rejected(ProviderError):
 
 
 TRANSIENT = (Unreachable, RateLimited)
+# A gateway answering 502/504 may have passed the request on before giving up on the answer.
+GATEWAY_LOST = frozenset({502, 504})
+
+
+def json_body(response: httpx.Response, what: str) -> Any:
+    """The JSON of a successful answer; anything else is provider trouble, retried later."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        kind = response.headers.get("content-type", "no content type").split(";")[0]
+        raise Unreachable(
+            f"{what} answered HTTP {response.status_code} with {kind} instead of JSON",
+            status=response.status_code,
+        ) from exc
 
 
 def parsed_body(response: httpx.Response) -> Any:
@@ -67,7 +92,7 @@ def error_for_status(
         retry_after = float(response.headers.get("Retry-After") or default_retry_after)
         return RateLimited(message, retry_after=retry_after, body=body)
     if status >= 500:
-        return Unreachable(message, status=status, body=body)
+        return Unreachable(message, status=status, body=body, maybe_processed=status in GATEWAY_LOST)
     if status in (401, 403) and not (status == 403 and body and "MISSING_SCOPES" in str(body)):
         return Unauthorized(message, status=status, body=body)
     return Rejected(message, status=status, body=body)

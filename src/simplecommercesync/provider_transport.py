@@ -15,7 +15,12 @@ class ProviderTransport(httpx.HTTPTransport):
             # Read the body here so a connection dropped mid-body is caught too.
             response.read()
             return response
-        except httpx.TimeoutException as exc:
-            raise Unreachable(f"{request.url.host} did not answer in time") from exc
-        except httpx.TransportError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise Unreachable(f"Could not reach {request.url.host} ({type(exc).__name__})") from exc
+        except httpx.TimeoutException as exc:
+            # The request was sent; the provider may have acted on it before we gave up.
+            raise Unreachable(f"{request.url.host} did not answer in time", maybe_processed=True) from exc
+        except httpx.TransportError as exc:
+            raise Unreachable(
+                f"Lost the connection to {request.url.host} ({type(exc).__name__})", maybe_processed=True
+            ) from exc

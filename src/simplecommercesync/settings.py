@@ -24,6 +24,21 @@ SCS_HUBSPOT = CONFIG.hubspot
 SCS_QUICKBOOKS = CONFIG.quickbooks
 SCS_REFRESH_GRACE_SECONDS = CONFIG.refresh_grace_seconds
 SCS_PROVIDER_TIMEOUT_SECONDS = CONFIG.provider_timeout_seconds
+# E-mail (sync failure alerts): console by default, files or SMTP by configuration (config.py).
+EMAIL_BACKEND = CONFIG.email.backend_path
+DEFAULT_FROM_EMAIL = CONFIG.email.from_address
+if CONFIG.email.file_dir is not None:
+    EMAIL_FILE_PATH = str(CONFIG.email.file_dir)
+EMAIL_HOST = CONFIG.email.smtp_host or "localhost"
+EMAIL_PORT = CONFIG.email.smtp_port
+EMAIL_HOST_USER = CONFIG.email.smtp_user
+EMAIL_HOST_PASSWORD = CONFIG.email.smtp_password
+EMAIL_USE_TLS = CONFIG.email.smtp_security == "starttls"
+EMAIL_USE_SSL = CONFIG.email.smtp_security == "ssl"
+EMAIL_TIMEOUT = 20
+SCS_QBO_WEBHOOK_VERIFIER_TOKEN = CONFIG.quickbooks_webhook_verifier
+SCS_RATE_LIMIT_SCALE = CONFIG.rate_limit_scale
+SCS_SYNC_LEASE_SECONDS = CONFIG.sync_lease_seconds
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -37,10 +52,14 @@ INSTALLED_APPS = [
     "simplecommercesync.connections",
     "simplecommercesync.dashboard",
     "simplecommercesync.health",
+    "simplecommercesync.sync",
+    "simplecommercesync.sync_settings",
+    "simplecommercesync.data",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "simplecommercesync.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,10 +112,13 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 8},
     },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard:home"
@@ -114,9 +136,22 @@ AXES_VERBOSE = False
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = CONFIG.base_url.startswith("https://")
+# Production refuses a non-https SCS_BASE_URL (config.py), so there cookies are always Secure.
+SESSION_COOKIE_SECURE = CONFIG.is_production or CONFIG.base_url.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if CONFIG.is_production else None
+if CONFIG.is_production:
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_SSL_REDIRECT = True
+    # The supervisor's readiness check calls the web server directly over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Django's default too, stated because the CSP's frame-ancestors 'none' relies on the same choice.
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# Debug and error pages hide every setting and variable that could hold a provider secret.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "simplecommercesync.error_reports.SecretHidingFilter"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -138,7 +173,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 if CONFIG.redis_url:
     HUEY = {
         "huey_class": "huey.RedisHuey",
-        "name": "scs",
+        "name": CONFIG.queue_name,
         "url": CONFIG.redis_url,
         "immediate": False,
     }
@@ -151,7 +186,7 @@ if CONFIG.redis_url:
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
-        "name": "scs",
+        "name": CONFIG.queue_name,
         "filename": str(CONFIG.var_dir / "huey.sqlite3"),
         "immediate": False,
     }

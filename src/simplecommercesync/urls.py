@@ -5,6 +5,9 @@ urlpatterns = [
     path("", include("simplecommercesync.accounts.urls")),
     path("", include("simplecommercesync.connections.urls")),
     path("", include("simplecommercesync.health.urls")),
+    path("", include("simplecommercesync.sync.urls")),
+    path("", include("simplecommercesync.sync_settings.urls")),
+    path("", include("simplecommercesync.data.urls")),
 ]
 
 handler403 = "simplecommercesync.accounts.views.permission_denied"

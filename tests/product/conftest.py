@@ -129,3 +129,21 @@ def providers(
     settings: Any, live_server: Any, hubspot_server: ServerThread, quickbooks_server: ServerThread
 ) -> Providers:
     return wire_providers(settings, live_server.url, hubspot_server.url, quickbooks_server.url)
+
+
+@pytest.fixture(autouse=True)
+def no_task_lock_left_by_an_earlier_test() -> None:
+    """A worker that an earlier test of this process killed with -9 may still hold a periodic task's
+    Redis lock (it frees itself only when it expires, up to a lease later): each test starts without,
+    so its own polls run on time."""
+    import os
+
+    import redis
+    from django.conf import settings
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(f"scs:task-lock:{settings.HUEY.get('name') or 'scs'}:*"):
+        client.delete(key)

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from simplecommercesync.accounts.models import User
 
@@ -13,7 +14,7 @@ def test_admin_signs_in_and_changes_the_time_zone(page, live_server, admin: User
     page.get_by_role("link", name="Account").click()
     page.get_by_label("Time zone").select_option("Pacific/Auckland")
     page.get_by_role("button", name="Save workspace").click()
-    assert page.get_by_role("status").filter(has_text="Times now show in Pacific/Auckland").is_visible()
+    expect(page.get_by_role("status").filter(has_text="Times now show in Pacific/Auckland")).to_be_visible()
     now_text = page.get_by_test_id("local-now").inner_text()
     assert now_text.endswith(("NZDT", "NZST")), now_text
 
@@ -21,7 +22,7 @@ def test_admin_signs_in_and_changes_the_time_zone(page, live_server, admin: User
 def test_member_cannot_reach_an_admin_action(page, live_server, member: User) -> None:
     sign_in_browser(page, live_server.url, member.email)
     page.get_by_role("link", name="Account").click()
-    assert page.get_by_text("Only a workspace admin can change these.").is_visible()
+    expect(page.get_by_text("Only a workspace admin can change these.")).to_be_visible()
     assert page.get_by_role("button", name="Save workspace").count() == 0
     # A crafted POST straight to the admin action is refused by the server with a clear page.
     page.evaluate(
@@ -37,4 +38,4 @@ def test_member_cannot_reach_an_admin_action(page, live_server, member: User) ->
     }"""
     )
     page.wait_for_url("**/settings/account/workspace/")
-    assert page.get_by_role("heading", name="Admins only").is_visible()
+    expect(page.get_by_role("heading", name="Admins only")).to_be_visible()

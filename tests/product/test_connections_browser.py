@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from simplecommercesync.accounts.models import User
 from simplecommercesync.connections.gate import SyncGate
@@ -42,7 +43,7 @@ def test_connect_second_portal_then_quickbooks(page, providers: Providers, admin
     sign_in_browser(page, providers.base_url, admin.email)
     open_connections(page, providers.base_url)
     assert status_of(page, "hubspot") == "Not connected"
-    assert page.get_by_role("link", name="OAuth Scopes Explained").is_visible()
+    expect(page.get_by_role("link", name="OAuth Scopes Explained")).to_be_visible()
 
     connect_hubspot(page, providers.base_url, PORTAL_2)
     assert f"Connected to HubSpot portal {PORTAL_2}" in flash_text(page)

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from emulator_core.server import ServerThread
 from simplecommercesync.accounts.models import User
@@ -30,7 +31,7 @@ from .provider_pages import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-HUBSPOT_TOKEN_ROUTE = "POST /oauth/v3/token"
+HUBSPOT_TOKEN_ROUTE = "POST /oauth/2026-03/token"
 QBO_TOKEN_ROUTE = "POST /oauth2/v1/tokens/bearer"
 
 
@@ -73,7 +74,7 @@ def test_timeout_on_token_endpoint_keeps_connected_with_amber_note(
     hubspot_connection: Connection, providers, page
 ) -> None:
     providers.hubspot(
-        "POST", "/_emulator/faults", json={"path_regex": "^/oauth/v3/token$", "delay_s": 4, "times": 3}
+        "POST", "/_emulator/faults", json={"path_regex": "^/oauth/2026-03/token$", "delay_s": 4, "times": 3}
     ).raise_for_status()
     expire_soon(hubspot_connection, 120)
     connection = refresh_connection(hubspot_connection.pk)
@@ -91,7 +92,7 @@ def test_refresh_failing_past_the_grace_period_disconnects_with_network_cause(
     hubspot_connection: Connection, providers, page
 ) -> None:
     providers.hubspot(
-        "POST", "/_emulator/faults", json={"path_regex": "^/oauth/v3/token$", "status": 503, "times": 5}
+        "POST", "/_emulator/faults", json={"path_regex": "^/oauth/2026-03/token$", "status": 503, "times": 5}
     )
     long_ago = timezone.now() - timedelta(hours=2)
     Connection.objects.filter(pk=hubspot_connection.pk).update(
@@ -103,12 +104,12 @@ def test_refresh_failing_past_the_grace_period_disconnects_with_network_cause(
     assert connection.status == Status.DISCONNECTED and connection.cause == Cause.NETWORK
     open_connections(page, providers.base_url)
     assert status_of(page, "hubspot") == "Disconnected — network problems during token refresh"
-    assert page.get_by_test_id("connection-hubspot").get_by_role("button", name="Reconnect").is_visible()
+    expect(page.get_by_test_id("connection-hubspot").get_by_role("button", name="Reconnect")).to_be_visible()
 
 
 def test_one_blip_within_grace_does_not_disconnect(hubspot_connection: Connection, providers) -> None:
     providers.hubspot(
-        "POST", "/_emulator/faults", json={"path_regex": "^/oauth/v3/token$", "reset_connection": True}
+        "POST", "/_emulator/faults", json={"path_regex": "^/oauth/2026-03/token$", "reset_connection": True}
     )
     Connection.objects.filter(pk=hubspot_connection.pk).update(
         access_expires_at=timezone.now() - timedelta(seconds=5)
@@ -205,8 +206,10 @@ def test_quickbooks_rotation_stores_the_newest_refresh_token(
 
 
 def test_missing_granted_scope_saves_nothing(page, providers: Providers, admin: User) -> None:
-    # HubSpot's token info answers with one required scope missing (crafted at the emulator's edge).
+    # HubSpot's token introspection answers with one required scope missing (crafted at the emulator's edge).
     info = {
+        "active": True,
+        "token_use": "access_token",
         "token": "x",
         "token_type": "access",
         "hub_id": PORTAL_1,
@@ -220,7 +223,12 @@ def test_missing_granted_scope_saves_nothing(page, providers: Providers, admin: 
     providers.hubspot(
         "POST",
         "/_emulator/faults",
-        json={"path_regex": "^/oauth/v1/access-tokens/", "method": "GET", "status": 200, "body": info},
+        json={
+            "path_regex": "^/oauth/2026-03/token/introspect$",
+            "method": "POST",
+            "status": 200,
+            "body": info,
+        },
     )
     sign_in_browser(page, providers.base_url, admin.email)
     connect_hubspot(page, providers.base_url, PORTAL_1)
@@ -302,7 +310,7 @@ def test_disconnect_when_the_provider_cannot_be_reached_still_disconnects(
     providers.hubspot(
         "POST",
         "/_emulator/faults",
-        json={"path_regex": "^/oauth/v1/refresh-tokens/", "reset_connection": True},
+        json={"path_regex": "^/oauth/2026-03/token/revoke$", "reset_connection": True},
     )
     open_connections(page, providers.base_url)
     page.get_by_test_id("connection-hubspot").get_by_role("button", name="Disconnect").click()

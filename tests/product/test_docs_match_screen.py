@@ -3,14 +3,52 @@
 from pathlib import Path
 
 from simplecommercesync.connections import messages
+from simplecommercesync.connections.models import Cause
 from simplecommercesync.connections.providers import PROVIDERS
 
-DOC = (Path(__file__).resolve().parents[2] / "docs" / "connections.md").read_text()
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOC = (DOCS / "connections.md").read_text()
+TABLE = (DOCS / "troubleshooting.md").read_text()
 
 
-def test_every_disconnected_cause_has_a_troubleshooting_heading() -> None:
-    for cause in ("revoked", "network"):
-        assert f'### "{messages.cause_title(cause)}"' in DOC
+def test_every_disconnected_cause_has_a_troubleshooting_heading_and_table_row() -> None:
+    for cause in Cause:
+        if cause in (Cause.NONE, Cause.BY_USER):
+            continue
+        title = messages.cause_title(cause)
+        assert title != "Disconnected", f"cause {cause} has no title of its own"
+        assert f'### "{title}"' in DOC
+        assert f"| {title} |" in TABLE
+
+
+def test_every_cause_explanation_names_its_fix() -> None:
+    for provider in PROVIDERS.values():
+        for cause in Cause:
+            text = messages.cause_explanation(provider, cause)
+            assert any(fix in text for fix in ("Reconnect", "CLIENT_SECRET", "reconnect anytime")), cause
+
+
+def test_new_on_screen_causes_appear_in_both_docs() -> None:
+    hubspot, quickbooks = PROVIDERS["hubspot"], PROVIDERS["quickbooks"]
+    for phrase, shown in [
+        (
+            "QuickBooks may have rotated the token while the network failed",
+            messages.cause_explanation(quickbooks, "rotation_lost"),
+        ),
+        ("check SCS_HUBSPOT_CLIENT_SECRET", messages.trouble_note(hubspot, "client_rejected")),
+        (
+            "is refusing to refresh the connection — retrying",
+            messages.trouble_note(hubspot, "provider_refusing"),
+        ),
+        ("the stored authorization can't be read (encryption key missing)", messages.unreadable(hubspot)),
+        ("contained characters no real reply has", messages.BAD_CALLBACK),
+        ("couldn't be read (encryption key missing), so it wasn't revoked", messages.DISCONNECTED_UNREADABLE),
+        ("answered unexpectedly", messages.TEST_ODD_ANSWER),
+        ("scs rotate-keys", messages.unreadable(hubspot)),
+    ]:
+        assert phrase in shown, f"the screen no longer says {phrase!r}"
+        assert phrase in DOC, f"docs/connections.md lacks {phrase!r}"
+        assert phrase in TABLE, f"docs/troubleshooting.md lacks {phrase!r}"
 
 
 def test_on_screen_phrases_appear_in_the_doc() -> None:

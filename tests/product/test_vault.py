@@ -30,3 +30,40 @@ def test_removing_a_key_too_early_is_a_clear_error() -> None:
 
 def test_empty_stays_empty() -> None:
     assert TokenVault([OLD]).seal("") == "" and TokenVault([OLD]).open("") == ""
+
+
+@pytest.mark.django_db
+def test_rotate_keys_reseals_every_token_and_reports_unreadable_ones(settings, workspace, capsys) -> None:
+    from cryptography.fernet import Fernet
+
+    from simplecommercesync.accounts.models import Workspace
+    from simplecommercesync.cli import main
+    from simplecommercesync.connections.models import Cause, Connection, Status
+
+    old, new, lost = (Fernet.generate_key().decode() for _ in range(3))
+    readable = Connection.objects.create(
+        workspace=workspace,
+        provider="hubspot",
+        status=Status.CONNECTED,
+        access_token_encrypted=TokenVault([old]).seal("access-1"),
+        refresh_token_encrypted=TokenVault([old]).seal("refresh-1"),
+    )
+    settings.SCS_ENCRYPTION_KEYS = (new, old)
+    assert main(["rotate-keys"]) == 0
+    readable.refresh_from_db()
+    assert TokenVault([new]).open(readable.refresh_token_encrypted) == "refresh-1"
+    assert "Re-sealed the tokens of 1 connection(s)" in capsys.readouterr().out
+
+    other = Workspace.objects.create(name="Other")
+    orphaned = Connection.objects.create(
+        workspace=other,
+        provider="quickbooks",
+        status=Status.CONNECTED,
+        access_token_encrypted=TokenVault([lost]).seal("access-2"),
+        refresh_token_encrypted=TokenVault([lost]).seal("refresh-2"),
+    )
+    assert main(["rotate-keys"]) == 1
+    assert "No configured key opens the stored authorization of: workspace" in capsys.readouterr().err
+    orphaned.refresh_from_db()
+    assert (orphaned.status, orphaned.cause) == (Status.DISCONNECTED, Cause.UNREADABLE)
+    assert orphaned.refresh_token_encrypted, "an unreadable token is reported, never erased"

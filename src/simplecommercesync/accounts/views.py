@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .forms import (
@@ -26,6 +25,7 @@ from .forms import (
     WorkspaceForm,
 )
 from .models import User
+from .next_url import local_next
 from .roles import admin_required
 
 
@@ -48,8 +48,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         )
         if user is not None:
             login(request, user)
-            safe = url_has_allowed_host_and_scheme(next_url, {request.get_host()})
-            return HttpResponseRedirect(next_url if safe and next_url else reverse("dashboard:home"))
+            return HttpResponseRedirect(local_next(request, next_url) or reverse("dashboard:home"))
         form.add_error(None, "That email and password don't match an account.")
     return render(request, "accounts/sign_in.html", {"form": form, "next": next_url})
 

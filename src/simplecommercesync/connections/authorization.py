@@ -5,6 +5,7 @@ Nothing is saved unless every step succeeds: state, code exchange, identity and 
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,11 @@ from .signals import account_switched, connection_healthy
 from .tokens import store_token
 
 SESSION_BINDING_KEY = "scs_oauth_binding"
+# What state, code and realmId can hold: our states are URL-safe base64, HubSpot's codes UUIDs,
+# Intuit's codes and realm ids letters and digits. Anything else (a NUL, spaces, non-ASCII) is not a
+# real reply, and PostgreSQL would refuse a NUL in a query outright.
+CALLBACK_VALUE = re.compile(r"[A-Za-z0-9._~+/=-]{1,2048}")
+CHECKED_CALLBACK_FIELDS = ("state", "code", "realmId")
 
 
 class AuthorizationFailed(Exception):
@@ -101,6 +107,13 @@ def complete_authorization(
     request: HttpRequest, provider: Provider, user: User, params: Mapping[str, str]
 ) -> Outcome:
     name = provider.name
+    for key in CHECKED_CALLBACK_FIELDS:
+        value = params.get(key, "")
+        if value and not CALLBACK_VALUE.fullmatch(value):
+            raise AuthorizationFailed(messages.BAD_CALLBACK.format(name=name))
+    params = {
+        key: value if key in CHECKED_CALLBACK_FIELDS else _printable(value) for key, value in params.items()
+    }
     _claim_state(request, provider, user, params.get("state", ""))
     if params.get("error"):
         message = messages.provider_error(provider, params["error"], params.get("error_description", ""))
@@ -213,6 +226,11 @@ def _save_connection(
         )
     schedule_refresh(connection)
     return outcome
+
+
+def _printable(value: str) -> str:
+    """Provider text shown on screen (error descriptions): control characters dropped."""
+    return "".join(ch for ch in value if ch.isprintable())[:500]
 
 
 def _account_words(account_id: str, account_name: str) -> str:

@@ -23,6 +23,26 @@ class Cause(models.TextChoices):
     BY_USER = "by_user", "Disconnected by a person"
     REVOKED = "revoked", "Access was revoked or the authorization expired"
     NETWORK = "network", "Network problems during token refresh"
+    # The provider may have rotated the refresh token in an answer the network lost; only QuickBooks
+    # rotates (Intuit, "Refresh tokens"), so only QuickBooks connections get this cause.
+    ROTATION_LOST = "rotation_lost", "The provider may have rotated the token while the network failed"
+    CLIENT_REJECTED = "client_rejected", "The app's client credentials are rejected"
+    PROVIDER_REFUSING = "provider_refusing", "The provider keeps refusing to refresh"
+    UNREADABLE = "unreadable", "The stored authorization can't be read (encryption key missing)"
+
+
+# Causes after which the stored grant may still be good: refreshing goes on in the background and a
+# success makes the connection Connected again without anyone reconnecting.
+RECOVERABLE_CAUSES = (Cause.NETWORK, Cause.CLIENT_REJECTED, Cause.PROVIDER_REFUSING)
+
+
+class Trouble(models.TextChoices):
+    """What the current run of failed refreshes is about (the amber note says which)."""
+
+    NONE = "", "—"
+    NETWORK = "network", "Network trouble"
+    CLIENT_REJECTED = "client_rejected", "Client credentials rejected"
+    PROVIDER_REFUSING = "provider_refusing", "The provider refuses the refresh"
 
 
 class Connection(models.Model):
@@ -52,6 +72,14 @@ class Connection(models.Model):
     refresh_failing_since = models.DateTimeField(null=True, blank=True)
     next_refresh_attempt_at = models.DateTimeField(null=True, blank=True)
     last_refresh_error = models.TextField(blank=True)
+    trouble = models.CharField(max_length=20, choices=Trouble.choices, default=Trouble.NONE, blank=True)
+    # Set when a refresh request may have reached the provider but its answer was lost (read
+    # timeout): a rotating provider may now hold a refresh token we never saw.
+    refresh_outcome_unknown_at = models.DateTimeField(null=True, blank=True)
+    # Without Redis, a lease row stands in for the lock: one refresh at a time, and no database
+    # transaction held open while the provider is called.
+    refresh_lease_owner = models.CharField(max_length=64, blank=True)
+    refresh_lease_until = models.DateTimeField(null=True, blank=True)
     last_tested_at = models.DateTimeField(null=True, blank=True)
     # Last time a quiet background check (or a test) proved the token works.
     last_checked_at = models.DateTimeField(null=True, blank=True)
@@ -93,6 +121,15 @@ class Connection(models.Model):
         self.refresh_failing_since = None
         self.next_refresh_attempt_at = None
         self.last_refresh_error = ""
+        self.trouble = Trouble.NONE
+        self.refresh_outcome_unknown_at = None
+
+    @property
+    def keeps_refreshing(self) -> bool:
+        """Connected, or disconnected for a reason the next successful refresh would cure."""
+        return self.status == Status.CONNECTED or (
+            self.status == Status.DISCONNECTED and self.cause in RECOVERABLE_CAUSES
+        )
 
     def access_token_valid_for(self, now: datetime | None = None) -> timedelta:
         if self.access_expires_at is None:
@@ -106,6 +143,7 @@ class EventKind(models.TextChoices):
     SWITCHED = "switched", "Switched account"
     REFRESHED = "refreshed", "Token refreshed"
     REFRESH_FAILED = "refresh_failed", "Token refresh failed"
+    RECOVERED = "recovered", "Connection recovered"
     TESTED = "tested", "Connection tested"
     TEST_FAILED = "test_failed", "Connection test failed"
     DISCONNECTED = "disconnected", "Disconnected"

@@ -16,6 +16,7 @@ from authlib.common.errors import AuthlibBaseError
 from django.conf import settings
 
 from simplecommercesync.provider_errors import (
+    GATEWAY_LOST,
     ClientMisconfigured,
     GrantRevoked,
     RateLimited,
@@ -46,8 +47,14 @@ def _token_response_check(provider: Provider) -> Callable[[httpx.Response], http
             raise RateLimited(
                 f"{provider.name} is rate limiting token requests", retry_after=retry_after, body=body
             )
-        if status >= 500:
-            raise Unreachable(f"{provider.name} answered HTTP {status}", status=status, body=body)
+        if status >= 500 or not isinstance(body, dict):
+            # A 5xx, or a page that isn't an OAuth answer (a proxy's HTML): trouble, never "revoked".
+            raise Unreachable(
+                f"{provider.name}'s token endpoint answered HTTP {status}",
+                status=status,
+                body=body,
+                maybe_processed=status >= 500 and status in GATEWAY_LOST,
+            )
         code, message = "", ""
         if isinstance(body, dict):
             code = str(body.get("error") or body.get("status") or "")
@@ -82,6 +89,13 @@ def _call(provider: Provider, action: Callable[[], Any]) -> dict[str, Any]:
         token = action()
     except AuthlibBaseError as exc:
         raise Rejected(f"{exc.error}: {exc.description or ''}".strip(": ")) from exc
+    except ValueError as exc:
+        # A 2xx whose body isn't JSON: provider trouble, retried like a network failure.
+        raise Unreachable(
+            f"{provider.name}'s token endpoint answered with something that isn't JSON"
+        ) from exc
+    if not isinstance(token, dict):
+        raise Unreachable(f"{provider.name}'s token endpoint answered with something that isn't a token")
     result = dict(token)
     if not result.get("access_token"):
         raise Rejected(f"{provider.name} answered without an access token")

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from simplecommercesync.accounts.models import User
 from simplecommercesync.provider_errors import (
+    ClientMisconfigured,
     ProviderError,
     RateLimited,
     Unauthorized,
@@ -14,22 +15,32 @@ from simplecommercesync.provider_errors import (
 )
 
 from . import messages
+from .access import access_token_for, refreshed_access_token
 from .authorization import Outcome
+from .errors import ConnectionUnavailable
 from .models import Cause, Connection, EventKind, Status, record_event
 from .providers import get_provider
 from .providers.base import provider_http
-from .refresh import ConnectionUnavailable, access_token_for, mark_revoked, refresh_connection
+from .refresh import mark_unreadable
 from .tokens import erase_tokens
-from .vault import TokenVault
+from .vault import TokenUnreadable, TokenVault
 
 
 def disconnect(connection: Connection, by: User) -> Outcome:
-    """Revoke at the provider, erase the tokens, close the sync gate. History and settings stay."""
+    """Revoke at the provider, erase the tokens, close the sync gate. History and settings stay.
+
+    Tokens no key can open can't be revoked; the disconnect goes ahead and says where to remove
+    the app by hand."""
     provider = get_provider(connection.provider)
     vault = TokenVault()
-    refresh_token = vault.open(connection.refresh_token_encrypted)
-    access_token = vault.open(connection.access_token_encrypted)
     revoke_problem = ""
+    unreadable = False
+    try:
+        refresh_token = vault.open(connection.refresh_token_encrypted)
+        access_token = vault.open(connection.access_token_encrypted)
+    except TokenUnreadable:
+        refresh_token = access_token = ""
+        unreadable = True
     if refresh_token or access_token:
         try:
             with provider_http() as http:
@@ -46,13 +57,23 @@ def disconnect(connection: Connection, by: User) -> Outcome:
         connection.disconnected_by = by
         connection.clear_refresh_trouble()
         connection.save()
-        note = f" Revoking at {provider.name} failed: {revoke_problem}." if revoke_problem else ""
+        if unreadable:
+            note = " The stored authorization couldn't be read, so it wasn't revoked."
+        elif revoke_problem:
+            note = f" Revoking at {provider.name} failed: {revoke_problem}."
+        else:
+            note = ""
         record_event(
             connection,
             EventKind.DISCONNECTED,
             f"Disconnected by {by.email}.{note}",
             cause=Cause.BY_USER,
             actor=by,
+        )
+    if unreadable:
+        return Outcome(
+            "warning",
+            messages.DISCONNECTED_UNREADABLE.format(name=provider.name, where=provider.revoke_elsewhere),
         )
     if revoke_problem:
         return Outcome(
@@ -65,27 +86,20 @@ def disconnect(connection: Connection, by: User) -> Outcome:
 
 
 def prove_access(connection: Connection) -> Connection:
-    """One cheap authenticated call, retried once with a freshly refreshed token if refused;
-    refused again means the grant is gone (the connection is marked revoked).
+    """One cheap authenticated call, retried once with a freshly refreshed token if refused.
 
-    Raises ConnectionUnavailable when the connection can't be used (revoked, or refresh failing),
-    Unreachable/RateLimited for network trouble, other ProviderErrors for odd answers.
+    Only the token endpoint saying the grant is gone marks it revoked (inside the refresh); a
+    refresh that fails for any other reason raises its error and leaves the grant alone.
+    Raises ConnectionUnavailable when the connection can't be used, the refresh's ProviderError
+    when no new token could be had, Unauthorized when even a fresh token is refused.
     """
-    provider = get_provider(connection.provider)
+    token = access_token_for(connection)
     try:
-        _probe(connection)
+        _probe(connection, token)
     except Unauthorized:
-        connection = refresh_connection(connection.pk, force=True)
-        if connection.status != Status.CONNECTED:
-            raise ConnectionUnavailable(connection) from None
-        try:
-            _probe(connection)
-        except Unauthorized as exc:
-            mark_revoked(connection, f"{provider.name} refused a freshly refreshed token: {exc.message}")
-            raise ConnectionUnavailable(connection) from exc
-    connection.last_checked_at = timezone.now()
-    connection.save(update_fields=["last_checked_at"])
-    return connection
+        _probe(connection, refreshed_access_token(connection, token))
+    Connection.objects.filter(pk=connection.pk).update(last_checked_at=timezone.now())
+    return Connection.objects.get(pk=connection.pk)
 
 
 def verify_connection(connection: Connection, by: User) -> Outcome:
@@ -93,36 +107,41 @@ def verify_connection(connection: Connection, by: User) -> Outcome:
     provider = get_provider(connection.provider)
     fmt = {"name": provider.name, "noun": provider.account_noun, "account": connection.account_id}
     if connection.status != Status.CONNECTED:
+        if connection.cause == Cause.UNREADABLE:
+            return Outcome("error", messages.unreadable(provider))
         return Outcome("error", messages.TEST_NOT_CONNECTED.format(**fmt))
     try:
         connection = prove_access(connection)
     except ConnectionUnavailable as exc:
-        connection = exc.connection
-        if connection.status == Status.CONNECTED:  # refresh is failing transiently
-            return _test_trouble(connection, by, connection.last_refresh_error or "refresh failed")
+        connection = Connection.objects.get(pk=exc.connection.pk)
+        if connection.status == Status.CONNECTED:
+            return _test_trouble(connection, by, connection.last_refresh_error or exc.message)
         record_event(
             connection,
             EventKind.TEST_FAILED,
-            "Test failed: access was revoked.",
+            f"Test failed: {messages.cause_title(connection.cause, provider)}.",
             actor=by,
             cause=connection.cause,
         )
-        return Outcome("error", messages.TEST_REVOKED.format(**fmt))
+        return Outcome("error", messages.test_failed_because(provider, connection.cause))
+    except ClientMisconfigured as exc:
+        record_event(connection, EventKind.TEST_FAILED, f"Test failed: {exc.message}", actor=by)
+        return Outcome("error", messages.client_rejected(provider, exc.message))
     except (Unreachable, RateLimited) as exc:
         return _test_trouble(connection, by, exc.message)
-    except (ProviderError, ValueError) as exc:
-        record_event(connection, EventKind.TEST_FAILED, f"Test failed: {exc}", actor=by)
-        return Outcome("error", f"{provider.name} answered unexpectedly: {exc}.")
-    connection.last_tested_at = connection.last_checked_at
-    connection.save(update_fields=["last_tested_at"])
+    except ProviderError as exc:
+        record_event(connection, EventKind.TEST_FAILED, f"Test failed: {exc.message}", actor=by)
+        return Outcome("error", messages.TEST_ODD_ANSWER.format(name=provider.name, detail=exc.message))
+    except TokenUnreadable:
+        mark_unreadable(connection)
+        return Outcome("error", messages.unreadable(provider))
+    Connection.objects.filter(pk=connection.pk).update(last_tested_at=connection.last_checked_at)
     record_event(connection, EventKind.TESTED, "Test connection succeeded.", actor=by)
     return Outcome("success", messages.TEST_OK.format(**fmt))
 
 
-def _probe(connection: Connection) -> None:
+def _probe(connection: Connection, token: str) -> None:
     provider = get_provider(connection.provider)
-    token = access_token_for(connection)
-    connection.refresh_from_db()
     with provider_http() as http:
         provider.probe(http, token, connection.account_id)
 

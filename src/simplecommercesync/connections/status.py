@@ -11,6 +11,8 @@ from . import messages
 from .models import Cause, Connection, ConnectionEvent, Status
 from .providers import PROVIDERS
 from .providers.base import Provider
+from .refresh import mark_unreadable
+from .vault import TokenVault
 
 TIMELINE_LENGTH = 12
 
@@ -44,6 +46,14 @@ class ConnectionView:
         return self.status == Status.CONNECTED
 
     @property
+    def holds_tokens(self) -> bool:
+        """Disconnected, but an authorization is still stored (kept because it may still be valid)."""
+        c = self.connection
+        return bool(
+            c and c.status == Status.DISCONNECTED and (c.refresh_token_encrypted or c.access_token_encrypted)
+        )
+
+    @property
     def having_trouble(self) -> bool:
         return bool(self.connection and self.connection.having_trouble)
 
@@ -53,7 +63,7 @@ class ConnectionView:
 
     @property
     def trouble_note(self) -> str:
-        return messages.trouble_note(self.provider)
+        return messages.trouble_note(self.provider, self.connection.trouble if self.connection else "")
 
     @property
     def explanation(self) -> str:
@@ -81,12 +91,12 @@ class ConnectionView:
     def banner(self) -> str:
         """One line for the Dashboard's warning banner."""
         if self.having_trouble:
-            return messages.trouble_note(self.provider)
+            return self.trouble_note
         return f"{self.provider.name}: {self.status_label}."
 
 
 def connection_views(workspace: Workspace) -> list[ConnectionView]:
-    rows = {c.provider: c for c in Connection.objects.filter(workspace=workspace)}
+    rows = {c.provider: _noticing_unreadable(c) for c in Connection.objects.filter(workspace=workspace)}
     views = []
     for key, provider in PROVIDERS.items():
         connection = rows.get(key)
@@ -98,3 +108,12 @@ def connection_views(workspace: Workspace) -> list[ConnectionView]:
 def dashboard_context(workspace: Workspace) -> dict[str, Any]:
     views = connection_views(workspace)
     return {"connections": views, "attention": [v for v in views if v.needs_attention]}
+
+
+def _noticing_unreadable(connection: Connection) -> Connection:
+    """A connection whose tokens no configured key opens can't work, whatever its status says."""
+    if connection.status == Status.CONNECTED and not TokenVault().can_open(
+        connection.access_token_encrypted, connection.refresh_token_encrypted
+    ):
+        return mark_unreadable(connection)
+    return connection

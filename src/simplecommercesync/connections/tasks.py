@@ -1,21 +1,29 @@
 """Background token care: a periodic pass over every connection, and per-connection refreshes
-timed to each token's expiry."""
+timed to each token's expiry.
+
+Several `scs worker` processes may run; each runs Huey's scheduler, so the periodic pass takes a
+lock (Redis, or a file lock without Redis) and a copy that finds it held skips its turn. `scs worker --no-periodic` leaves the pass to other workers entirely.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q
+from django.dispatch import receiver
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from simplecommercesync.provider_errors import ProviderError
 
-from .models import Connection, OAuthState, Status
+from .locks import periodic_pass_lock
+from .models import RECOVERABLE_CAUSES, Connection, OAuthState, Status
 from .operations import prove_access
-from .refresh import PERIODIC_MARGIN, ConnectionUnavailable, refresh_connection
+from .refresh import PERIODIC_MARGIN, refresh_connection
+from .signals import refresh_due
 
 logger = logging.getLogger(__name__)
 # How often a quiet background call checks that each grant still works, so that an uninstall on
@@ -28,9 +36,25 @@ def refresh_connection_task(connection_id: int) -> None:
     refresh_connection(connection_id, margin=PERIODIC_MARGIN)
 
 
+@receiver(refresh_due)
+def queue_refresh(sender: Any, connection_id: int, eta: datetime, **kwargs: Any) -> None:
+    refresh_connection_task.schedule(args=(connection_id,), eta=eta)
+
+
 @db_periodic_task(crontab(minute="*/5"))
 def refresh_due_connections() -> None:
-    for connection_id in Connection.objects.filter(status=Status.CONNECTED).values_list("pk", flat=True):
+    with periodic_pass_lock() as ours:
+        if not ours:
+            logger.info("another worker is running the periodic connections pass; skipping this one")
+            return
+        run_periodic_pass()
+
+
+def run_periodic_pass() -> None:
+    refreshing = Connection.objects.filter(
+        Q(status=Status.CONNECTED) | Q(status=Status.DISCONNECTED, cause__in=RECOVERABLE_CAUSES)
+    )
+    for connection_id in refreshing.values_list("pk", flat=True):
         try:
             refresh_connection(connection_id, margin=PERIODIC_MARGIN)
         except Exception:  # one broken connection must not starve the others
@@ -48,7 +72,7 @@ def check_connections_quietly() -> None:
     for connection in due:
         try:
             prove_access(connection)
-        except (ConnectionUnavailable, ProviderError):
-            pass  # revocation was recorded by prove_access; network trouble is the refresher's job
+        except ProviderError:
+            pass  # revocation was recorded by the refresh; other trouble is retried by the refresher
         except Exception:
             logger.exception("health check of connection %s failed unexpectedly", connection.pk)

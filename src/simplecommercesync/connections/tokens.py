@@ -11,18 +11,25 @@ from .providers.base import Provider
 from .vault import TokenVault
 
 
-def store_token(connection: Connection, provider: Provider, token: dict[str, Any], now: datetime) -> None:
+def sealed_token_fields(provider: Provider, token: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The Connection fields a token response sets: tokens sealed, expiries computed."""
     vault = TokenVault()
-    connection.access_token_encrypted = vault.seal(str(token["access_token"]))
+    fields: dict[str, Any] = {"access_token_encrypted": vault.seal(str(token["access_token"]))}
     if token.get("refresh_token"):
-        connection.refresh_token_encrypted = vault.seal(str(token["refresh_token"]))
+        fields["refresh_token_encrypted"] = vault.seal(str(token["refresh_token"]))
     lifetime = _seconds(token.get("expires_in"))
-    connection.access_expires_at = now + (
+    fields["access_expires_at"] = now + (
         timedelta(seconds=lifetime) if lifetime else provider.default_access_lifetime
     )
     refresh_lifetime = _seconds(token.get("x_refresh_token_expires_in"))
     if refresh_lifetime:
-        connection.refresh_expires_at = now + timedelta(seconds=refresh_lifetime)
+        fields["refresh_expires_at"] = now + timedelta(seconds=refresh_lifetime)
+    return fields
+
+
+def store_token(connection: Connection, provider: Provider, token: dict[str, Any], now: datetime) -> None:
+    for name, value in sealed_token_fields(provider, token, now).items():
+        setattr(connection, name, value)
 
 
 def erase_tokens(connection: Connection) -> None:

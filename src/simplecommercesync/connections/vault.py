@@ -34,5 +34,13 @@ class TokenVault:
                 "A stored token cannot be decrypted with the configured SCS_ENCRYPTION_KEYS."
             ) from exc
 
+    def can_open(self, *sealed: str) -> bool:
+        try:
+            for value in sealed:
+                self.open(value)
+        except TokenUnreadable:
+            return False
+        return True
+
     def rotate(self, sealed: str) -> str:
         return self._fernet.rotate(sealed.encode()).decode() if sealed else ""

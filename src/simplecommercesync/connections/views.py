@@ -86,7 +86,10 @@ def _connection(request: HttpRequest, provider: Provider) -> Connection | None:
 def disconnect_view(request: HttpRequest, provider_key: str) -> HttpResponse:
     provider = _provider(provider_key)
     connection = _connection(request, provider)
-    if connection is None or not connection.is_connected:
+    holds_tokens = connection is not None and bool(
+        connection.refresh_token_encrypted or connection.access_token_encrypted
+    )
+    if connection is None or not (connection.is_connected or holds_tokens):
         flash.info(request, f"{provider.name} is already disconnected.")
         return redirect(PAGE)
     _flash(request, disconnect(connection, _user(request)))

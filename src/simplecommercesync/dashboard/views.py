@@ -7,8 +7,11 @@ from django.shortcuts import render
 from simplecommercesync.accounts.models import User
 from simplecommercesync.connections.status import dashboard_context
 
+from .activity import sync_activity
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
-    return render(request, "dashboard/home.html", dashboard_context(request.user.workspace))
+    workspace = request.user.workspace
+    return render(request, "dashboard/home.html", {**dashboard_context(workspace), **sync_activity(workspace.pk)})

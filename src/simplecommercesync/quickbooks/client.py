@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from simplecommercesync.provider_errors import Unreachable, json_body
+
 from .errors import raise_for_quickbooks
 
 MINOR_VERSION = "75"
@@ -26,5 +28,10 @@ class QuickBooksClient:
             headers=self.headers,
         )
         raise_for_quickbooks(response)
-        info: dict[str, Any] = response.json()["CompanyInfo"]
+        body = json_body(response, "QuickBooks' CompanyInfo")
+        info = body.get("CompanyInfo") if isinstance(body, dict) else None
+        if not isinstance(info, dict):
+            raise Unreachable(
+                "QuickBooks answered CompanyInfo without a company", status=response.status_code
+            )
         return info

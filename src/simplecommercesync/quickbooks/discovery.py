@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from simplecommercesync.provider_errors import Rejected, Unreachable
+from simplecommercesync.provider_errors import Rejected, Unreachable, json_body
 
 CACHE_SECONDS = 3600
 _cache: dict[str, tuple[float, dict[str, Any]]] = {}
@@ -35,8 +35,10 @@ def discovery_document(http: httpx.Client, url: str) -> dict[str, Any]:
         raise Rejected(
             f"Intuit's discovery document answered HTTP {response.status_code}", status=response.status_code
         )
-    document: dict[str, Any] = response.json()
-    missing = [key for key in REQUIRED_KEYS if key not in document]
+    document = json_body(response, "Intuit's discovery document")
+    if not isinstance(document, dict):
+        raise Unreachable("Intuit's discovery document is not a JSON object")
+    missing = [key for key in REQUIRED_KEYS if not isinstance(document.get(key), str)]
     if missing:
         raise Rejected(f"Intuit's discovery document lacks {', '.join(missing)}")
     with _lock:

@@ -52,6 +52,7 @@ class Provider(ABC):
     token_auth_method: str  # how the token endpoint wants the client credentials
     default_access_lifetime: timedelta
     scopes: tuple[Scope, ...]
+    rotates_refresh_tokens: bool  # a refresh may return a new refresh token and kill the old one
     grant_error_codes: frozenset[str]  # token-endpoint error codes meaning "this grant is gone"
     client_error_codes: frozenset[str]  # ... meaning "our client id/secret is wrong"
     revoke_elsewhere: str  # where a person removes the app on the provider's side

@@ -11,7 +11,8 @@ from datetime import timedelta
 
 import httpx
 
-from simplecommercesync.hubspot.client import HubSpotClient
+from simplecommercesync.hubspot.client import HubSpotOAuthClient
+from simplecommercesync.provider_errors import Rejected
 
 from .base import AccountIdentity, Endpoints, Provider, Scope
 
@@ -25,8 +26,11 @@ class HubSpotProvider(Provider):
     env_prefix = "SCS_HUBSPOT"
     token_auth_method = "client_secret_post"  # HubSpot takes client_id/secret in the form body
     default_access_lifetime = timedelta(minutes=30)
+    rotates_refresh_tokens = False  # HubSpot returns the same refresh token on every refresh
     grant_error_codes = frozenset({"BAD_REFRESH_TOKEN", "BAD_AUTH_CODE", "invalid_grant"})
-    client_error_codes = frozenset({"BAD_CLIENT_ID", "BAD_CLIENT_SECRET", "invalid_client"})
+    client_error_codes = frozenset(
+        {"BAD_CLIENT_ID", "BAD_CLIENT_SECRET", "invalid_client", "unauthorized_client"}
+    )
     revoke_elsewhere = "HubSpot Settings → Integrations → Connected Apps"
     scopes = (
         Scope("oauth", "Basic OAuth access", "Required by HubSpot for every app that connects with OAuth."),
@@ -66,6 +70,11 @@ class HubSpotProvider(Provider):
             "Read the quantity, price and SKU of every invoice and quote line.",
         ),
         Scope(
+            "crm.objects.line_items.write",
+            "Write line items",
+            "Create the lines of quotes and invoices that come from QuickBooks estimates and invoices.",
+        ),
+        Scope(
             "crm.objects.commercepayments.read",
             "Read payments",
             "Record HubSpot payments against the synced QuickBooks invoice.",
@@ -103,17 +112,21 @@ class HubSpotProvider(Provider):
         ),
     )
 
+    def _oauth(self, http: httpx.Client) -> HubSpotOAuthClient:
+        return HubSpotOAuthClient(self.app.api_base_url, self.app.client_id, self.app.client_secret, http)
+
     def endpoints(self, http: httpx.Client) -> Endpoints:
         return Endpoints(
             authorize_url=f"{self.app.auth_base_url}/oauth/authorize",
-            # v3: HubSpot retires the v1 token endpoint on 2027-02-16 (developers.hubspot.com changelog).
-            token_url=f"{self.app.api_base_url}/oauth/v3/token",
+            token_url=self._oauth(http).token_url,
         )
 
     def identify(
         self, http: httpx.Client, access_token: str, token: Mapping[str, object], callback: Mapping[str, str]
     ) -> AccountIdentity:
-        info = HubSpotClient(self.app.api_base_url, http).access_token_info(access_token)
+        info = self._oauth(http).introspect_access_token(access_token)
+        if not str(info.get("hub_id") or "").isdigit():
+            raise Rejected("HubSpot did not say which portal was authorized (no hub_id).")
         return AccountIdentity(
             account_id=str(info["hub_id"]),
             account_name=str(info.get("hub_domain") or ""),
@@ -122,9 +135,13 @@ class HubSpotProvider(Provider):
         )
 
     def probe(self, http: httpx.Client, access_token: str, account_id: str) -> None:
-        info = HubSpotClient(self.app.api_base_url, http).access_token_info(access_token)
+        info = self._oauth(http).introspect_access_token(access_token)
         if str(info.get("hub_id")) != account_id:
-            raise ValueError("HubSpot returned a token for a different portal")
+            raise Rejected("HubSpot returned a token for a different portal")
 
     def revoke(self, http: httpx.Client, refresh_token: str, access_token: str) -> None:
-        HubSpotClient(self.app.api_base_url, http).delete_refresh_token(refresh_token)
+        oauth = self._oauth(http)
+        if refresh_token:
+            oauth.revoke(refresh_token, "refresh_token")
+        else:
+            oauth.revoke(access_token, "access_token")

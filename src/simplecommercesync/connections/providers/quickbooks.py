@@ -30,6 +30,8 @@ class QuickBooksProvider(Provider):
     env_prefix = "SCS_QBO"
     token_auth_method = "client_secret_basic"  # Intuit wants HTTP Basic client authentication
     default_access_lifetime = timedelta(hours=1)
+    # Intuit rotates the refresh token about once a day; the superseded one dies (Intuit, "Refresh tokens").
+    rotates_refresh_tokens = True
     grant_error_codes = frozenset({"invalid_grant"})
     client_error_codes = frozenset({"invalid_client"})
     revoke_elsewhere = "QuickBooks → Settings → Manage apps (or Intuit's Apps Connected page)"
@@ -55,7 +57,7 @@ class QuickBooksProvider(Provider):
         self, http: httpx.Client, access_token: str, token: Mapping[str, object], callback: Mapping[str, str]
     ) -> AccountIdentity:
         realm_id = callback.get("realmId", "")
-        if not realm_id.isdigit():
+        if not (realm_id.isascii() and realm_id.isdigit()):
             raise Rejected("QuickBooks did not say which company was authorized (no realmId).")
         info = QuickBooksClient(self.app.api_base_url, realm_id, access_token, http).company_info()
         granted = str(token.get("scope") or ACCOUNTING_SCOPE).split()

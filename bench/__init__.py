@@ -1,0 +1,1 @@
+"""`make bench`: the product's throughput, latency, memory and page times against its ceilings."""

@@ -1,0 +1,1 @@
+"""Data → Invoices / Customers: every sync record, its attempts, Retry, and CSV export."""

@@ -1,0 +1,169 @@
+"""What pages, the CLI and the dashboard do to syncs. Pages call these; they never touch the queue.
+
+- `retry_record(record_id, by_user)`: Retry Sync on one Failed/Pending record.
+- `retry_all_failed(workspace, sync_type)`: Retry all failed.
+- `sync_now(workspace, sync_type, full=False)`: queue changes (or everything) and drain.
+- `refresh_tax_cache(workspace)`: Refresh Cache on Settings → Sync → Tax.
+- `counts_by_status(workspace, since)`: {sync_type: {status: count}} for the dashboard.
+- `save_invoice_settings(workspace, by_user, **fields)`: Save Configuration (turning sync on
+  starts a full sync).
+- `preview(workspace, sync_type) -> PreviewResult`: Preview — what a run would do now, writing
+  nothing (sync/preview.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count
+from django.utils import timezone
+
+from simplecommercesync.accounts.models import User, Workspace
+from simplecommercesync.connections.gate import SyncGate
+
+from .engine import build_context
+from .models import INVOICE_STATUSES, InvoiceSyncSettings, RecordStatus, SyncRecord
+from .polling import poll_workspace, queue_everything
+from .preview import PreviewResult
+from .preview import preview as plan_without_writing
+from .registry import SYNC_TYPES, get_sync_type
+from .tasks import wake
+from .tax import refresh_tax_cache as refresh
+
+
+def _workspace_id(workspace: Workspace | int) -> int:
+    return workspace if isinstance(workspace, int) else workspace.pk
+
+
+@dataclass
+class OperationResult:
+    level: str  # success | warning | error
+    message: str
+
+
+def retry_record(record_id: int, by_user: User | None = None) -> OperationResult:
+    record = SyncRecord.objects.get(pk=record_id)
+    if by_user is not None and by_user.workspace_id != record.workspace_id:
+        raise PermissionError("That record belongs to another workspace.")
+    if record.status == RecordStatus.PROCESSING:
+        return OperationResult("warning", "This record is being synced right now.")
+    SyncRecord.objects.filter(pk=record.pk).update(
+        status=RecordStatus.PENDING, next_attempt_at=None, requested_at=timezone.now(), requested_by="retry",
+        updated_at=timezone.now(),
+    )
+    wake(record.workspace_id, record.sync_type, "retry")
+    return OperationResult("success", f"{record.label or 'The record'} is queued to sync again.")
+
+
+def retry_all_failed(workspace: Workspace | int, sync_type: str) -> OperationResult:
+    get_sync_type(sync_type)
+    workspace_id = _workspace_id(workspace)
+    count = SyncRecord.objects.filter(
+        workspace_id=workspace_id, sync_type=sync_type, status=RecordStatus.FAILED
+    ).update(status=RecordStatus.PENDING, next_attempt_at=None, requested_at=timezone.now(),
+             requested_by="retry", updated_at=timezone.now())
+    if count:
+        wake(workspace_id, sync_type, "retry")
+    return OperationResult("success", f"{count} failed record{'s' if count != 1 else ''} queued to sync again.")
+
+
+def sync_now(workspace: Workspace | int, sync_type: str, *, full: bool = False) -> OperationResult:
+    """Sync now: a poll from the cursor (or, `full`, every object), then a drain."""
+    get_sync_type(sync_type)
+    workspace_id = _workspace_id(workspace)
+    reason = SyncGate.closed_because(workspace_id)
+    if reason is not None:
+        return OperationResult("error", f"Syncs are paused: {reason}. Reconnect in Settings → Connections.")
+    if full:
+        woken: list[int] = []
+
+        def first_chunk_queued(count: int) -> None:
+            # The first records drain while the rest are still being listed (a 2,000-invoice
+            # listing is 20 HubSpot pages: most of a second before the drain could start).
+            if not woken:
+                woken.append(count)
+                wake(workspace_id, sync_type, "sync_now")
+
+        queued = queue_everything(workspace_id, sync_type, requested_by="sync_now", progress=first_chunk_queued)
+    else:
+        polled = poll_workspace(workspace_id)
+        queued = polled.get(sync_type, 0)
+        for other, count in polled.items():
+            if count and other != sync_type:
+                wake(workspace_id, other, "poll")
+    wake(workspace_id, sync_type, "sync_now")
+    return OperationResult("success", f"Sync started: {queued} record{'s' if queued != 1 else ''} queued.")
+
+
+def refresh_tax_cache(workspace: Workspace | int) -> OperationResult:
+    workspace_id = _workspace_id(workspace)
+    reason = SyncGate.closed_because(workspace_id)
+    if reason is not None:
+        return OperationResult("error", f"Can't refresh: {reason}. Reconnect in Settings → Connections.")
+    context = build_context(workspace_id, SYNC_TYPES["invoices"])
+    try:
+        rates, codes = refresh(context)
+    finally:
+        context.close()
+    return OperationResult("success", f"Loaded {rates} HubSpot tax rates and {codes} QuickBooks tax codes.")
+
+
+def preview(workspace: Workspace | int, sync_type: str) -> PreviewResult:
+    """Preview on a sync tab: what a run would do now, record by record, writing nothing."""
+    return plan_without_writing(workspace, sync_type)
+
+
+def counts_by_status(workspace: Workspace | int, since: datetime | None = None) -> dict[str, dict[str, int]]:
+    rows = SyncRecord.objects.filter(workspace_id=_workspace_id(workspace))
+    if since is not None:
+        rows = rows.filter(updated_at__gte=since)
+    counts: dict[str, dict[str, int]] = {key: {s.value: 0 for s in RecordStatus} for key in SYNC_TYPES}
+    for row in rows.values("sync_type", "status").annotate(n=Count("id")):
+        counts.setdefault(row["sync_type"], {s.value: 0 for s in RecordStatus})[row["status"]] = row["n"]
+    return counts
+
+
+def save_invoice_settings(workspace: Workspace | int, by_user: User | None = None, **fields: Any) -> OperationResult:
+    workspace_id = _workspace_id(workspace)
+    settings, _ = InvoiceSyncSettings.objects.get_or_create(workspace_id=workspace_id)
+    was_enabled = settings.enabled
+    statuses = fields.get("status_filter")
+    if statuses is not None:
+        unknown = set(statuses) - set(INVOICE_STATUSES)
+        if unknown:
+            return OperationResult("error", f"Unknown invoice statuses: {', '.join(sorted(unknown))}.")
+    for name in ("enabled", "direction", "status_filter", "skip_integration_source", "sync_void_status"):
+        if name in fields:
+            setattr(settings, name, fields[name])
+    settings.updated_at, settings.updated_by = timezone.now(), by_user
+    settings.save()
+    # QuickBooks → HubSpot starts from changes (webhooks, CDC), never by listing HubSpot's invoices.
+    if settings.enabled and not was_enabled and settings.direction == "hubspot_to_quickbooks":
+        started = sync_now(workspace_id, "invoices", full=True)
+        return OperationResult(started.level, f"Configuration saved. {started.message}")
+    return OperationResult("success", "Configuration saved.")
+
+
+def save_payment_settings(workspace: Workspace | int, by_user: User | None = None, **fields: Any) -> OperationResult:
+    """Save Configuration on Settings → Sync → Payments (turning sync on starts a full sync)."""
+    from .models import PAYMENT_STATUSES, PaymentSyncSettings
+
+    workspace_id = _workspace_id(workspace)
+    settings, _ = PaymentSyncSettings.objects.get_or_create(workspace_id=workspace_id)
+    was_enabled = settings.enabled
+    statuses = fields.get("status_filter")
+    if statuses is not None:
+        unknown = set(statuses) - set(PAYMENT_STATUSES)
+        if unknown:
+            return OperationResult("error", f"Unknown payment statuses: {', '.join(sorted(unknown))}.")
+    for name in ("enabled", "status_filter", "require_invoice", "sync_refunds"):
+        if name in fields:
+            setattr(settings, name, fields[name])
+    settings.updated_at, settings.updated_by = timezone.now(), by_user
+    settings.save()
+    if settings.enabled and not was_enabled:
+        started = sync_now(workspace_id, "payments", full=True)
+        return OperationResult(started.level, f"Configuration saved. {started.message}")
+    return OperationResult("success", "Configuration saved.")

@@ -1,0 +1,1 @@
+"""Settings → Sync: one tab per sync type that exists (Invoices, Tax)."""

@@ -1,0 +1,86 @@
+"""Settings → Sync → Payments. Anyone in the workspace reads it; only an admin saves it, enforced
+here (a member's POST is a 403), not only by hiding the button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from simplecommercesync.accounts.models import User
+from simplecommercesync.connections.gate import SyncsPaused
+from simplecommercesync.connections.refresh import ConnectionUnavailable
+from simplecommercesync.provider_errors import ProviderError
+from simplecommercesync.sync import operations
+from simplecommercesync.sync.models import PAYMENT_STATUSES, PaymentSyncSettings
+
+PAYMENT_STATUS_LABELS = {"processing": "Processing", "succeeded": "Succeeded (recommended)", "refunded": "Refunded"}
+
+
+class PaymentSettingsForm(forms.Form):
+    enabled = forms.BooleanField(
+        label="Enable Payment Sync",
+        required=False,
+        help_text="Payments recorded in HubSpot are written to QuickBooks and applied to their synced invoice. "
+        "Turning it on also starts a full sync of the payments already in HubSpot.",
+    )
+    status_filter = forms.MultipleChoiceField(
+        label="Payment Status Filter",
+        required=False,
+        choices=[(s, PAYMENT_STATUS_LABELS[s]) for s in PAYMENT_STATUSES],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only HubSpot payments in a checked status sync; failed payments never sync. Recommended: Succeeded.",
+    )
+    require_invoice = forms.BooleanField(
+        label="Require Invoice",
+        required=False,
+        help_text="A payment syncs only once its invoice has synced, applied to that QuickBooks invoice; until then it "
+        "waits (Invoice not synced) and goes by itself. Off: it may be recorded against the customer, unapplied.",
+    )
+    sync_refunds = forms.BooleanField(
+        label="Sync Refunds",
+        required=False,
+        help_text="A refund in HubSpot becomes a QuickBooks refund receipt for the payment's customer, and the "
+        "invoice opens again by the refunded amount, as in HubSpot.",
+    )
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _initial(current: PaymentSyncSettings) -> dict[str, Any]:
+    return {"enabled": current.enabled, "status_filter": list(current.status_filter),
+            "require_invoice": current.require_invoice, "sync_refunds": current.sync_refunds}
+
+
+@login_required
+def payments(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    current = PaymentSyncSettings.objects.filter(workspace_id=user.workspace_id).first() or PaymentSyncSettings()
+    if request.method != "POST":
+        return _page(request, PaymentSettingsForm(initial=_initial(current)), current)
+    if not user.is_admin:
+        raise PermissionDenied("Only a workspace admin can change sync settings.")
+    form = PaymentSettingsForm(request.POST)
+    if not form.is_valid():
+        return _page(request, form, current, status=400)
+    try:
+        result = operations.save_payment_settings(user.workspace_id, user, **form.cleaned_data)
+    except (ProviderError, ConnectionUnavailable, SyncsPaused) as trouble:
+        messages.warning(request, f"Configuration saved. The first full sync couldn't start: {trouble}")
+    else:
+        {"success": messages.success}.get(result.level, messages.warning)(request, result.message)
+    return redirect("sync_settings:payments")
+
+
+def _page(request: HttpRequest, form: PaymentSettingsForm, current: PaymentSyncSettings,
+          status: int = 200) -> HttpResponse:
+    return render(request, "sync_settings/payments.html", {"tab": "payments", "form": form, "current": current},
+                  status=status)

@@ -1,0 +1,101 @@
+"""Settings → Sync → Quotes. Anyone in the workspace reads it; only an admin saves it, enforced
+here (a member's POST is a 403), not only by hiding the button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from simplecommercesync.accounts.models import User
+from simplecommercesync.sync.models import (
+    QUOTE_STATUSES,
+    QuoteDirection,
+    QuoteSyncSettings,
+    default_quote_statuses,
+)
+from simplecommercesync.sync.operations import sync_now
+
+RECOMMENDED = set(default_quote_statuses())
+QUOTE_STATUS_LABELS = {
+    "DRAFT": "Draft", "PENDING_APPROVAL": "Pending Approval", "REJECTED": "Rejected", "APPROVED": "Approved",
+    "APPROVAL_NOT_NEEDED": "Approval Not Needed", "ACCEPTED": "Accepted",
+}
+
+
+class QuoteSettingsForm(forms.Form):
+    enabled = forms.BooleanField(
+        label="Enable Quote Sync", required=False,
+        help_text="HubSpot quotes and QuickBooks estimates are kept in step within seconds of a change.",
+    )
+    direction = forms.ChoiceField(
+        label="Sync Direction", choices=QuoteDirection.choices, widget=forms.RadioSelect,
+        help_text="Bidirectional: a change on either side is written to the other; when both sides changed "
+        "between two syncs, the most recent change wins and the record's history notes the overwritten one.",
+    )
+    status_filter = forms.MultipleChoiceField(
+        label="Sync Statuses", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(s, QUOTE_STATUS_LABELS[s] + (" (recommended)" if s in RECOMMENDED else "")) for s in QUOTE_STATUSES],
+        help_text="Only quotes in a checked HubSpot status sync, whichever side changed. Recommended: Approved, "
+        "Approval Not Needed and Accepted.",
+    )
+    sync_void_status = forms.BooleanField(
+        label="Sync Void Status", required=False,
+        help_text="A voided (deleted) HubSpot quote closes its QuickBooks estimate, and an estimate closed "
+        "without an invoice voids the quote.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("enabled") and not data.get("status_filter"):
+            self.add_error("status_filter", "Check at least one quote status to sync (recommended: Approved, "
+                                            "Approval Not Needed and Accepted), or turn Quote Sync off.")
+        return data
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _initial(current: QuoteSyncSettings) -> dict[str, Any]:
+    return {"enabled": current.enabled, "direction": current.direction, "status_filter": list(current.status_filter),
+            "sync_void_status": current.sync_void_status}
+
+
+@login_required
+def quotes(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    current = QuoteSyncSettings.objects.filter(workspace_id=user.workspace_id).first() or QuoteSyncSettings()
+    if request.method != "POST":
+        return _page(request, QuoteSettingsForm(initial=_initial(current)), current)
+    if not user.is_admin:
+        raise PermissionDenied("Only a workspace admin can change sync settings.")
+    form = QuoteSettingsForm(request.POST)
+    if not form.is_valid():
+        return _page(request, form, current, status=400)
+    saved, _ = QuoteSyncSettings.objects.get_or_create(workspace_id=user.workspace_id)
+    was_on = saved.enabled
+    for name, value in form.cleaned_data.items():
+        setattr(saved, name, value)
+    saved.updated_at, saved.updated_by = timezone.now(), user
+    saved.save()
+    if saved.enabled and not was_on:
+        # Turning the sync on brings over what already exists, not only later changes.
+        started = sync_now(user.workspace_id, "quotes", full=True)
+        level = messages.success if started.level == "success" else messages.warning
+        level(request, f"Configuration saved. {started.message}")
+    else:
+        messages.success(request, "Configuration saved.")
+    return redirect("sync_settings:quotes")
+
+
+def _page(request: HttpRequest, form: QuoteSettingsForm, current: QuoteSyncSettings, status: int = 200) -> HttpResponse:
+    return render(request, "sync_settings/quotes.html", {"tab": "quotes", "form": form, "current": current},
+                  status=status)
