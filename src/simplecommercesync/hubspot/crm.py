@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from simplecommercesync.call_policy import DEFAULT_POLICY, CallPolicy, ProviderMessage
-from simplecommercesync.provider_errors import ProviderError
+from simplecommercesync.provider_errors import ProviderError, Unreachable
 from simplecommercesync.provider_failures import ItemFailure, PartialBatchFailure, ValidationFailed
 from simplecommercesync.provider_session import ProviderClient, json_or_none
 from simplecommercesync.provider_tokens import TokenSource
@@ -63,6 +63,15 @@ def modified_ms(obj: Mapping[str, Any]) -> int:
     if raw.isdigit():
         return int(raw)
     return epoch_ms(datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC))
+
+
+def _results(body: Any, what: str) -> list[Any]:
+    """The `results` of a read. A success without them is no proof that nothing exists (a proxy or a
+    broken deploy answered): reading it as "none found" would mark live records deleted."""
+    results = body.get("results") if isinstance(body, dict) else None
+    if not isinstance(results, list):
+        raise Unreachable(f"HubSpot answered {what} without its list of results", body=body)
+    return results
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -146,7 +155,7 @@ class HubSpotCrm(ProviderClient):
                 f"/crm/v3/objects/{object_type}/batch/read",
                 {"properties": list(properties), "inputs": [{"id": i} for i in chunk]},
             )
-            for record in body.get("results") or []:
+            for record in _results(body, "a batch read"):
                 found[str(record["id"])] = record
         return found
 
@@ -239,7 +248,7 @@ class HubSpotCrm(ProviderClient):
                 if after:
                     query["after"] = str(after)
                 page = self._post(f"/crm/v3/objects/{object_type}/search", query, bucket=SEARCH)
-                results = page.get("results") or []
+                results = _results(page, "a search")
                 for record in results:
                     stamp = modified_ms(record)
                     record_id = str(record["id"])
@@ -280,7 +289,7 @@ class HubSpotCrm(ProviderClient):
             if after:
                 params["after"] = after
             page = self._get(f"/crm/v3/objects/{object_type}", params)
-            yield from page.get("results") or []
+            yield from _results(page, "a list page")
             after = ((page.get("paging") or {}).get("next") or {}).get("after")
             if not after:
                 return
@@ -303,7 +312,7 @@ class HubSpotCrm(ProviderClient):
                 body = self._post(
                     f"/crm/v4/associations/{from_type}/{to_type}/batch/read", {"inputs": list(chunk)}
                 )
-                for result in body.get("results") or []:
+                for result in _results(body, "an associations read"):
                     from_id = str(result["from"]["id"])
                     targets = linked.setdefault(from_id, [])
                     for target in result.get("to") or []:
@@ -330,7 +339,7 @@ class HubSpotCrm(ProviderClient):
             if after:
                 params["after"] = after
             page = self._get("/tax-rates/v1/tax-rates", params)
-            rates.extend(page.get("results") or [])
+            rates.extend(_results(page, "the tax rates list"))
             after = ((page.get("paging") or {}).get("next") or {}).get("after")
             if not after:
                 return rates
@@ -341,7 +350,7 @@ class HubSpotCrm(ProviderClient):
         https://developers.hubspot.com/docs/api/crm/properties (GET /crm/v3/properties/{objectType}).
         """
         self.session.begin()
-        found: list[dict[str, Any]] = self._get(f"/crm/v3/properties/{object_type}").get("results") or []
+        found: list[dict[str, Any]] = _results(self._get(f"/crm/v3/properties/{object_type}"), "the properties list")
         return found
 
     def ensure_properties(
@@ -360,7 +369,7 @@ class HubSpotCrm(ProviderClient):
         """
         self.session.begin()
         groups = self._get(f"/crm/v3/properties/{object_type}/groups")
-        if group not in {g.get("name") for g in groups.get("results") or []}:
+        if group not in {g.get("name") for g in _results(groups, "the property groups list")}:
             try:
                 self._post(
                     f"/crm/v3/properties/{object_type}/groups",
@@ -370,7 +379,7 @@ class HubSpotCrm(ProviderClient):
                 if refused.status != 409:
                     raise
         existing = {
-            p.get("name") for p in self._get(f"/crm/v3/properties/{object_type}").get("results") or []
+            p.get("name") for p in _results(self._get(f"/crm/v3/properties/{object_type}"), "the properties list")
         }
         missing = [{**p, "groupName": group} for p in properties if p["name"] not in existing]
         if not missing:
@@ -405,7 +414,7 @@ class HubSpotCrm(ProviderClient):
                 {"properties": list(dict.fromkeys([*properties, id_property])), "idProperty": id_property,
                  "inputs": [{"id": v} for v in chunk]},
             )
-            for record in body.get("results") or []:
+            for record in _results(body, "a batch read"):
                 value = str((record.get("properties") or {}).get(id_property) or "")
                 found[value.lower()] = record
         return found
@@ -430,7 +439,7 @@ class HubSpotCrm(ProviderClient):
                 if after:
                     query["after"] = after
                 page = self._post(f"/crm/v3/objects/{object_type}/search", query, bucket=SEARCH)
-                results.extend(page.get("results") or [])
+                results.extend(_results(page, "a search"))
                 after = ((page.get("paging") or {}).get("next") or {}).get("after")
                 if not after:
                     break

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from simplecommercesync.connections.gate import SyncGate, SyncsPaused
@@ -25,13 +26,15 @@ from simplecommercesync.quickbooks.accounting import QuickBooksAccounting
 
 from . import errors
 from .clients import open_clients
-from .models import AttemptOutcome, RecordStatus, RunKind, SyncRecord, SyncRun
+from .models import AttemptOutcome, RecordStatus, RunKind, SyncAttempt, SyncRecord, SyncRun
 from .queue import Claim, Result, claim, claimable, extend_lease, finish, finish_many, release
 from .registry import SyncType, get_sync_type
 
 logger = logging.getLogger(__name__)
 # After this many unexpected crashes in a row a record fails instead of retrying forever.
 MAX_UNEXPECTED = 5
+# Our own database going away (a restart, a failover, a dropped session) is no fault of the records.
+DATABASE_LOST = (OperationalError, InterfaceError)
 
 
 class SyncHandler(Protocol):
@@ -320,24 +323,45 @@ def _process(handler: SyncHandler, context: SyncContext, batch: Batch, report: D
             batch.finish(record, Result(AttemptOutcome.RETRY, kind=errors.UNREACHABLE, message=_plain(exc)))
         report.stopped_because = "provider unreachable"
         return True
+    except DATABASE_LOST as exc:
+        # Nothing is counted against the records: the batch goes back to the queue untouched, on a
+        # fresh connection; if the database is still away, the batch's lease runs out instead.
+        logger.warning("%s drain lost its database connection: %s", context.sync_type.key, exc)
+        connection.close()
+        report.stopped_because = "the database connection was lost; the batch went back to the queue"
+        try:
+            release(batch.claim, batch.unfinished())
+        except DATABASE_LOST:
+            logger.warning("the database is still away; the batch's lease will free its records")
+        return True
     except Exception as exc:  # a bug must not wedge the queue: retry a few times, then fail visibly
         logger.exception("sync handler %s crashed", context.sync_type.key)
         for record in batch.unfinished():
-            if record.transient_failures + 1 >= MAX_UNEXPECTED:
-                batch.finish(record, Result(
-                    AttemptOutcome.FAILED, kind=errors.VALIDATION_ERROR,
-                    message=f"Unexpected error while syncing: {type(exc).__name__}.",
-                ))
-            else:
-                batch.finish(record, Result(
-                    AttemptOutcome.RETRY, kind=errors.UNREACHABLE,
-                    message=f"Unexpected error while syncing ({type(exc).__name__}); retrying.",
-                ))
+            crashed_before = _crashes_in_a_row(record)
+            batch.finish(record, Result(
+                AttemptOutcome.FAILED if crashed_before + 1 >= MAX_UNEXPECTED else AttemptOutcome.RETRY,
+                kind=errors.INTERNAL_ERROR,
+                message=f"SimpleCommerceSync failed on this record ({type(exc).__name__}), "
+                        f"{crashed_before + 1} time(s) in a row.",
+            ))
         return False
     leftover = batch.unfinished()
     if leftover:  # a handler that forgot a record must not strand it in Processing
         release(batch.claim, leftover)
     return False
+
+
+def _crashes_in_a_row(record: SyncRecord) -> int:
+    """How many of the record's latest attempts ended in our own crash (waiting for an invoice or a
+    throttled provider in between doesn't add up to failing it)."""
+    latest = (SyncAttempt.objects.filter(record_id=record.pk).order_by("-pk")
+              .values_list("error_kind", flat=True)[:MAX_UNEXPECTED])
+    count = 0
+    for kind in latest:
+        if kind != errors.INTERNAL_ERROR.key:
+            break
+        count += 1
+    return count
 
 
 def _plain(exc: BaseException) -> str:

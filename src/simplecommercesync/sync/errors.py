@@ -77,6 +77,13 @@ VALIDATION_ERROR = ErrorKind(
     "Correct what the message from QuickBooks or HubSpot names, in that record, then press "
     "Retry Sync.",
 )
+INTERNAL_ERROR = ErrorKind(
+    "internal_error",
+    "Internal error",
+    "Nothing in the record is wrong: SimpleCommerceSync itself failed on it. It retries by itself a few "
+    "times; if it still fails, press Retry Sync, and if that fails too, give this record's link to "
+    "whoever runs SimpleCommerceSync for you (the worker log has the details).",
+)
 SYNC_DISABLED = ErrorKind(
     "sync_disabled",
     "Sync turned off",
@@ -99,6 +106,7 @@ ALL_KINDS: tuple[ErrorKind, ...] = (
     RATE_LIMITED,
     UNREACHABLE,
     VALIDATION_ERROR,
+    INTERNAL_ERROR,
     SYNC_DISABLED,
     SOURCE_DELETED,
 )
@@ -145,8 +153,9 @@ INCOME_ACCOUNT_MISSING = ErrorKind(
 )
 ALL_KINDS = (*ALL_KINDS, SKU_NOT_UNIQUE, INCOME_ACCOUNT_MISSING)
 BY_KEY.update({kind.key: kind for kind in (SKU_NOT_UNIQUE, INCOME_ACCOUNT_MISSING)})
-# Kinds the engine itself gives a record of any sync type (connection, throttling, the other side's refusal).
-ENGINE_KINDS: tuple[ErrorKind, ...] = (UNAUTHORIZED, RATE_LIMITED, UNREACHABLE, VALIDATION_ERROR)
+# Kinds the engine itself gives a record of any sync type (connection, throttling, the other side's
+# refusal, our own repeated crash).
+ENGINE_KINDS: tuple[ErrorKind, ...] = (UNAUTHORIZED, RATE_LIMITED, UNREACHABLE, VALIDATION_ERROR, INTERNAL_ERROR)
 
 # -- Payments (issue 11) ------------------------------------------------------------------------
 PAYMENT_WITHOUT_INVOICE = ErrorKind(
