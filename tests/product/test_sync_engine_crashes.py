@@ -4,13 +4,15 @@ own database going away mid-drain hands the batch back untouched."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from typing import Any
 
 import pytest
 from django.db import connection as db_connection
 
-from simplecommercesync.sync import errors
+from simplecommercesync.sync import customer_creation, errors
 from simplecommercesync.sync.engine import MAX_UNEXPECTED
 from simplecommercesync.sync.models import RecordStatus, SyncAttempt, SyncRecord
 
@@ -99,7 +101,7 @@ def test_the_database_dropping_the_drains_session_hands_the_batch_back_untouched
     killer.start()
     report = world.drain()
     killer.join()
-    assert report.stopped_because and "database connection was lost" in report.stopped_because, report
+    assert report.stopped_because and "connection was lost" in report.stopped_because, report
 
     records = SyncRecord.objects.filter(workspace_id=world.workspace_id, source_id__in=ids)
     assert all(r.status == RecordStatus.PENDING and r.transient_failures == 0 for r in records), \
@@ -109,3 +111,37 @@ def test_the_database_dropping_the_drains_session_hands_the_batch_back_untouched
     world.drain()  # the journaled batch is replayed with its requestid: QuickBooks answers the first result
     assert all(world.record(i).status == RecordStatus.SUCCESS for i in ids)
     assert world.invoice_count() == before + 3
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="set TEST_REDIS_URL to test the Redis lock")
+def test_a_record_whose_customer_another_drain_is_creating_waits_without_failing(
+        world: World, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.SCS_REDIS_URL = os.environ["TEST_REDIS_URL"]
+    monkeypatch.setattr(customer_creation, "WAIT_SECONDS", 0.5)
+    sku = f"BUSY-{world.tag}"
+    world.item(sku, "12.00")
+    invoice = world.invoice(world.contact(f"new.{world.tag}@example.com", "New", "Customer"), [(sku, "1", "12.00")])
+    world.settle_webhooks()
+    world.queue(invoice)
+    held, done = threading.Event(), threading.Event()
+
+    def another_drain_creating_customers() -> None:
+        with customer_creation.customer_creation_lock(world.workspace_id, world.realm_id):
+            held.set()
+            done.wait(30)
+
+    holder = threading.Thread(target=another_drain_creating_customers)
+    holder.start()
+    try:
+        assert held.wait(5)
+        world.drain()
+    finally:
+        done.set()
+        holder.join()
+    record = world.record(invoice)
+    assert record.status == RecordStatus.PENDING and record.error_kind != errors.INTERNAL_ERROR.key
+    latest = SyncAttempt.objects.filter(record=record).latest("pk")
+    assert "still creating QuickBooks customers" in latest.message
+    due_now(world)
+    world.drain()
+    assert world.record(invoice).status == RecordStatus.SUCCESS

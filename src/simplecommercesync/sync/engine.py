@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+import redis
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from simplecommercesync.quickbooks.accounting import QuickBooksAccounting
 
 from . import errors
 from .clients import open_clients
+from .customer_creation import CustomerCreationBusy
 from .models import AttemptOutcome, RecordStatus, RunKind, SyncAttempt, SyncRecord, SyncRun
 from .queue import Claim, Result, claim, claimable, extend_lease, finish, finish_many, release
 from .registry import SyncType, get_sync_type
@@ -33,8 +35,9 @@ from .registry import SyncType, get_sync_type
 logger = logging.getLogger(__name__)
 # After this many unexpected crashes in a row a record fails instead of retrying forever.
 MAX_UNEXPECTED = 5
-# Our own database going away (a restart, a failover, a dropped session) is no fault of the records.
-DATABASE_LOST = (OperationalError, InterfaceError)
+# Our own database or Redis going away (a restart, a failover, a dropped session) is no fault of
+# the records.
+SERVICE_LOST = (OperationalError, InterfaceError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 class SyncHandler(Protocol):
@@ -323,16 +326,23 @@ def _process(handler: SyncHandler, context: SyncContext, batch: Batch, report: D
             batch.finish(record, Result(AttemptOutcome.RETRY, kind=errors.UNREACHABLE, message=_plain(exc)))
         report.stopped_because = "provider unreachable"
         return True
-    except DATABASE_LOST as exc:
+    except SERVICE_LOST as exc:
         # Nothing is counted against the records: the batch goes back to the queue untouched, on a
         # fresh connection; if the database is still away, the batch's lease runs out instead.
-        logger.warning("%s drain lost its database connection: %s", context.sync_type.key, exc)
+        logger.warning("%s drain lost its database or Redis connection: %s", context.sync_type.key, exc)
         connection.close()
-        report.stopped_because = "the database connection was lost; the batch went back to the queue"
+        report.stopped_because = "the database or Redis connection was lost; the batch went back to the queue"
         try:
             release(batch.claim, batch.unfinished())
-        except DATABASE_LOST:
+        except SERVICE_LOST:
             logger.warning("the database is still away; the batch's lease will free its records")
+        return True
+    except CustomerCreationBusy:
+        for record in batch.unfinished():
+            batch.finish(record, Result(AttemptOutcome.RETRY, message=(
+                "Another sync of this workspace is still creating QuickBooks customers; this record "
+                "retries by itself.")))
+        report.stopped_because = "customer creation busy"
         return True
     except Exception as exc:  # a bug must not wedge the queue: retry a few times, then fail visibly
         logger.exception("sync handler %s crashed", context.sync_type.key)
