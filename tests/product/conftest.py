@@ -147,3 +147,17 @@ def no_task_lock_left_by_an_earlier_test() -> None:
     client = redis.Redis.from_url(url)
     for key in client.scan_iter(f"scs:task-lock:{settings.HUEY.get('name') or 'scs'}:*"):
         client.delete(key)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_session_left_on_the_test_database(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Worker processes killed with -9 and live-server threads can leave PostgreSQL sessions on the
+    test database, and PostgreSQL then refuses to drop it: end them before pytest-django drops it."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
