@@ -258,3 +258,19 @@ def test_ensure_properties_creates_the_group_and_only_missing_properties(
     }
     assert names["scs_qbo_invoice_id"]["groupName"] == "simplecommercesync"
     assert emulator.calls("POST /crm/v3/properties/invoices/batch/create") == 1
+
+
+def test_an_answer_without_results_is_trouble_not_an_empty_list(emulator: Emulator, crm: HubSpotCrm) -> None:
+    """A proxy or a broken deploy answering 200 `{}` must not read as "none of these exist" (the
+    sync would mark live records deleted) nor, after a create, as "nothing was created"."""
+    (contact,) = add_contacts(crm, 1, prefix="garbled")
+    emulator.fault(path_regex=r"/batch/read$", status=200, body={}, times=1)
+    with pytest.raises(Unreachable, match="without its list of results") as read:
+        crm.batch_read("contacts", [contact], ["email"])
+    assert not read.value.maybe_processed
+    assert crm.batch_read("contacts", [contact], ["email"]).keys() == {contact}
+
+    emulator.fault(path_regex=r"/batch/create$", status=201, body={"status": "COMPLETE"}, times=1)
+    with pytest.raises(Unreachable) as created:
+        add_contacts(crm, 1, prefix="garbled-create")
+    assert created.value.maybe_processed, "a create answered without results may have created"

@@ -65,12 +65,13 @@ def modified_ms(obj: Mapping[str, Any]) -> int:
     return epoch_ms(datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC))
 
 
-def _results(body: Any, what: str) -> list[Any]:
-    """The `results` of a read. A success without them is no proof that nothing exists (a proxy or a
-    broken deploy answered): reading it as "none found" would mark live records deleted."""
+def _results(body: Any, what: str, *, wrote: bool = False) -> list[Any]:
+    """The `results` of an answer. A success without them is no proof that nothing exists (a proxy
+    or a broken deploy answered): reading it as "none found" would mark live records deleted, and
+    after a write it would hide what HubSpot may have created."""
     results = body.get("results") if isinstance(body, dict) else None
     if not isinstance(results, list):
-        raise Unreachable(f"HubSpot answered {what} without its list of results", body=body)
+        raise Unreachable(f"HubSpot answered {what} without its list of results", body=body, maybe_processed=wrote)
     return results
 
 
@@ -201,7 +202,7 @@ class HubSpotCrm(ProviderClient):
                     ItemFailure(refused.message, refused.code, ids or chunk_ids, {"detail": refused.detail})
                 )
                 continue
-            results.extend(body.get("results") or [])
+            results.extend(_results(body, f"a batch {action}", wrote=True))
             failures.extend(_item_failures(body))
         if failures:
             raise PartialBatchFailure(
