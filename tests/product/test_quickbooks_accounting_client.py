@@ -13,7 +13,7 @@ import pytest
 
 from emulator_core.server import ServerThread
 from simplecommercesync.call_policy import CallPolicy
-from simplecommercesync.provider_errors import Unauthorized
+from simplecommercesync.provider_errors import Unauthorized, Unreachable
 from simplecommercesync.provider_failures import NotFound, ValidationFailed
 from simplecommercesync.quickbooks.accounting import BatchOperation, QuickBooksAccounting
 from simplecommercesync.quickbooks.limits import QUICKBOOKS_LIMITS
@@ -289,3 +289,19 @@ def test_cdc_lists_what_changed_since(qbo: QuickBooksAccounting) -> None:
 
     assert made["Id"] in {c["Id"] for c in changed["Customer"]}
     assert "Invoice" in changed
+
+
+def test_an_answer_without_its_response_part_is_trouble_not_nothing(
+    emulator: Emulator, qbo: QuickBooksAccounting
+) -> None:
+    """A proxy answering 200 `{}` must not read as "no such customer" (a duplicate would follow) nor,
+    for a batch, as "no item answered" (the writes may have happened)."""
+    emulator.fault(path_regex=r"/query$", status=200, body={}, times=1)
+    with pytest.raises(Unreachable, match="without its QueryResponse"):
+        count(qbo, "Customer", "Active = true")
+    assert count(qbo, "Customer", "Active = true") > 0
+
+    emulator.fault(path_regex=r"/batch$", status=200, body={"time": "2026-11-27T00:00:00Z"}, times=1)
+    with pytest.raises(Unreachable) as batch:
+        qbo.batch([BatchOperation("create", "Customer", customer("Lost answer"))], request_id=uuid.uuid4().hex)
+    assert batch.value.maybe_processed

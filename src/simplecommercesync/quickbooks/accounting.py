@@ -17,6 +17,7 @@ from typing import Any, Literal
 import httpx
 
 from simplecommercesync.call_policy import DEFAULT_POLICY, CallPolicy, ProviderMessage
+from simplecommercesync.provider_errors import Unreachable
 from simplecommercesync.provider_failures import NotFound, ValidationFailed
 from simplecommercesync.provider_session import ProviderClient, json_or_none
 from simplecommercesync.provider_tokens import TokenSource
@@ -58,6 +59,16 @@ def fault_said(fault_error: Mapping[str, Any], fallback: str) -> ProviderMessage
 
 def quickbooks_said(response: httpx.Response, body: Any) -> ProviderMessage:
     return fault_said(_first_error(body), f"QuickBooks answered HTTP {response.status_code}")
+
+
+def _part(body: Any, key: str, kind: type, what: str, *, wrote: bool = False) -> Any:
+    """`body[key]` of a successful answer. Intuit always sends it (an empty query is
+    `"QueryResponse": {}`); without it the answer came from something else (a proxy, a broken
+    deploy), and reading it as "nothing" would lose records, or hide what a write did."""
+    part = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(part, kind):
+        raise Unreachable(f"QuickBooks answered {what} without its {key}", body=body, maybe_processed=wrote)
+    return part
 
 
 def _path_of(entity: str) -> str:
@@ -163,7 +174,7 @@ class QuickBooksAccounting(ProviderClient):
         while True:
             # Intuit's query language over HTTP, not SQL; callers put values through `quote`.
             text = f"SELECT * FROM {entity}{condition} ORDERBY Id STARTPOSITION {start} MAXRESULTS {size}"  # noqa: S608  # nosec B608  # Intuit query language, values quoted
-            found = self._call("GET", "query", params={"query": text}).get("QueryResponse") or {}
+            found = _part(self._call("GET", "query", params={"query": text}), "QueryResponse", dict, "a query")
             page = found.get(entity) or []
             yield from page
             if len(page) < size:
@@ -192,7 +203,7 @@ class QuickBooksAccounting(ProviderClient):
         since = changed_since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         body = self._call("GET", "cdc", params={"entities": ",".join(entities), "changedSince": since})
         changed: dict[str, list[dict[str, Any]]] = {e: [] for e in entities}
-        for block in body.get("CDCResponse") or []:
+        for block in _part(body, "CDCResponse", list, "a change data capture"):
             for response in block.get("QueryResponse") or []:
                 for key, value in response.items():
                     if isinstance(value, list):
@@ -265,7 +276,8 @@ class QuickBooksAccounting(ProviderClient):
                 json_body={"BatchItemRequest": items},
                 batch=True,
             )
-            by_id = {str(item.get("bId")): item for item in answer.get("BatchItemResponse") or []}
+            answered = _part(answer, "BatchItemResponse", list, "a batch", wrote=True)
+            by_id = {str(item.get("bId")): item for item in answered if isinstance(item, dict)}
             for n, op in enumerate(chunk):
                 outcomes.append(self._outcome(start + n, op, by_id.get(str(start + n))))
         return outcomes
