@@ -27,24 +27,40 @@ def hubspot_authorize(
     decision: str = "Connect app",
 ) -> None:
     """On HubSpot's pages: log in if asked, pick the portal if asked, then decide."""
-    if page.get_by_label("Password").count():
+    sign_in = page.get_by_label("Password")
+    portal = page.locator(f"[data-portal-id='{portal_id}']")
+    decide = page.get_by_role("button", name=decision)
+    if _shows(page, sign_in, portal, decide) is sign_in:
         page.get_by_label("Email address").fill(user[0])
-        page.get_by_label("Password").fill(user[1])
+        sign_in.fill(user[1])
         page.get_by_role("button", name="Log in").click()
-    if portal_id is not None and page.locator(f"[data-portal-id='{portal_id}']").count():
-        page.locator(f"[data-portal-id='{portal_id}']").click()
-    page.get_by_role("button", name=decision).click()
+        sign_in.wait_for(state="detached")
+    if portal_id is not None and _shows(page, portal, decide) is portal:
+        portal.click()
+    decide.click()
 
 
 def intuit_authorize(page: Any, realm_id: str = REALM_1, decision: str = "Connect") -> None:
-    if page.get_by_label("Password").count():
-        page.get_by_label("Email or user ID").fill(INTUIT_USER[0])
-        page.get_by_label("Password").fill(INTUIT_USER[1])
-        page.get_by_role("button", name="Sign in").click()
+    sign_in = page.get_by_label("Password")
     company = page.locator(f"button[name='realmId'][value='{realm_id}']")
-    if company.count():
+    decide = page.get_by_role("button", name=decision, exact=True)
+    if _shows(page, sign_in, company, decide) is sign_in:
+        page.get_by_label("Email or user ID").fill(INTUIT_USER[0])
+        sign_in.fill(INTUIT_USER[1])
+        page.get_by_role("button", name="Sign in").click()
+        sign_in.wait_for(state="detached")
+    if _shows(page, company, decide) is company:
         company.click()
-    page.get_by_role("button", name=decision, exact=True).click()
+    decide.click()
+
+
+def _shows(page: Any, *steps: Any) -> Any:
+    """The step the page shows once it has loaded: reading at once could see the page before."""
+    either = steps[0]
+    for step in steps[1:]:
+        either = either.or_(step)
+    either.first.wait_for()
+    return next(step for step in steps if step.count())
 
 
 def connect_hubspot(page: Any, base_url: str, portal_id: int = PORTAL_2) -> None:

@@ -23,7 +23,7 @@ def test_member_cannot_reach_an_admin_action(page, live_server, member: User) ->
     sign_in_browser(page, live_server.url, member.email)
     page.get_by_role("link", name="Account").click()
     expect(page.get_by_text("Only a workspace admin can change these.")).to_be_visible()
-    assert page.get_by_role("button", name="Save workspace").count() == 0
+    expect(page.get_by_role("button", name="Save workspace")).to_have_count(0)
     # A crafted POST straight to the admin action is refused by the server with a clear page.
     page.evaluate(
         """() => {

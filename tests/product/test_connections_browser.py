@@ -54,7 +54,7 @@ def test_connect_second_portal_then_quickbooks(page, providers: Providers, admin
     assert re.search(
         r"\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T", page.get_by_test_id("connected-since-hubspot").inner_text()
     )
-    assert section.locator(".dot-on").count() == 1
+    expect(section.locator(".dot-on")).to_have_count(1)
 
     connect_quickbooks(page, providers.base_url, REALM_1)
     assert status_of(page, "quickbooks") == "Connected"
@@ -65,7 +65,7 @@ def test_connect_second_portal_then_quickbooks(page, providers: Providers, admin
 
     page.get_by_role("link", name="Dashboard").click()
     assert status_of(page, "hubspot") == "Connected" and status_of(page, "quickbooks") == "Connected"
-    assert page.get_by_role("alert").count() == 0
+    expect(page.get_by_role("alert")).to_have_count(0)
 
 
 def test_disconnect_stops_syncs_keeps_history_and_revokes(page, providers: Providers, admin: User) -> None:
@@ -163,7 +163,7 @@ def test_uninstall_in_hubspot_connected_apps_shows_revoked_on_test(
     assert status_of(page, "hubspot") == "Connected"
     assert "Reconnected to HubSpot portal 2468101" in flash_text(page)
     page.get_by_role("link", name="Dashboard").click()
-    assert page.get_by_test_id("banner-hubspot").count() == 0
+    expect(page.get_by_test_id("banner-hubspot")).to_have_count(0)
 
 
 def test_cancel_on_hubspot_consent_changes_nothing(page, providers: Providers, admin: User) -> None:
@@ -209,7 +209,7 @@ def test_member_sees_status_but_no_buttons(page, providers: Providers, admin: Us
     sign_in_browser(page, providers.base_url, member.email)
     open_connections(page, providers.base_url)
     assert status_of(page, "hubspot") == "Connected"
-    assert page.get_by_role("button", name="Disconnect").count() == 0
-    assert page.get_by_role("button", name="Test connection").count() == 0
-    assert page.get_by_role("button", name="Connect QuickBooks").count() == 0
+    expect(page.get_by_role("button", name="Disconnect")).to_have_count(0)
+    expect(page.get_by_role("button", name="Test connection")).to_have_count(0)
+    expect(page.get_by_role("button", name="Connect QuickBooks")).to_have_count(0)
     assert "Only a workspace admin can connect QuickBooks" in page.content()

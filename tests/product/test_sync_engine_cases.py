@@ -25,6 +25,7 @@ from simplecommercesync.sync import operations
 from simplecommercesync.sync.engine import DrainReport, drain
 from simplecommercesync.sync.models import (
     QuickBooksTaxCode,
+    QuickBooksWrite,
     RecordLink,
     RecordStatus,
     SyncRecord,
@@ -194,9 +195,12 @@ def test_a_worker_killed_mid_batch_while_another_drains_leaves_no_duplicates(wor
     workers = [subprocess.Popen([sys.executable, "-c", support_worker(), str(world.workspace_id)], env=env)
                for _ in range(2)]
     try:
+        # The kill lands while the first worker holds a claimed batch and QuickBooks writes are out.
+        held_by_first = SyncRecord.objects.filter(workspace_id=world.workspace_id, status=RecordStatus.PROCESSING,
+                                                  claimed_by__startswith=f"{workers[0].pid}-")
+        writes_out = QuickBooksWrite.objects.filter(workspace_id=world.workspace_id)
         deadline = time.monotonic() + 60
-        while SyncRecord.objects.filter(workspace_id=world.workspace_id, status=RecordStatus.SUCCESS,
-                                        sync_type="invoices").count() < 20:
+        while not (held_by_first.exists() and writes_out.exists()):
             assert time.monotonic() < deadline and workers[0].poll() is None
             time.sleep(0.05)
         os.kill(workers[0].pid, signal.SIGKILL)
@@ -208,7 +212,7 @@ def test_a_worker_killed_mid_batch_while_another_drains_leaves_no_duplicates(wor
                 worker.kill()
     world.providers.quickbooks("DELETE", "/_emulator/faults")
     stranded = SyncRecord.objects.filter(status=RecordStatus.PROCESSING).count()
-    assert stranded > 0, "the kill landed mid-batch: the dead worker still holds claimed records"
+    assert stranded > 0, "the dead worker's claimed records stay claimed until their lease runs out"
     # The dead worker's claimed records wait out their lease; then any drain takes them again.
     SyncRecord.objects.filter(status=RecordStatus.PROCESSING).update(claimed_until=timezone.now() - timedelta(1))
     world.drain()

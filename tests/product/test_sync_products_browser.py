@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from simplecommercesync.accounts.models import Role, User
 from simplecommercesync.sync.engine import drain
@@ -88,7 +89,7 @@ def test_member_sees_the_products_tab_but_cannot_change_it(page, world: ProductW
     sign_in_browser(page, base, "viewer@acme.example")
     page.goto(f"{base}/settings/sync/products/")
     assert page.get_by_label("Enable Product Sync").is_disabled()
-    assert page.get_by_role("button", name="Start Full Sync").count() == 0
+    expect(page.get_by_role("button", name="Start Full Sync")).to_have_count(0)
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
     answer = page.request.post(f"{base}/settings/sync/products/full-sync/", headers={"X-CSRFToken": token})
     assert answer.status == 403

@@ -10,6 +10,7 @@ is lost between "read the source" and "store the result".
 
 from __future__ import annotations
 
+import os
 import random
 import time
 import uuid
@@ -107,7 +108,8 @@ def lease_length() -> timedelta:
 
 def claim(workspace_id: int, sync_type: str, limit: int, lease: timedelta | None = None) -> Claim:
     lease = lease or lease_length()
-    token = uuid.uuid4().hex
+    # The worker's pid first, so that an operator (or a test) can tell whose claim a record is in.
+    token = f"{os.getpid()}-{uuid.uuid4().hex}"
     now = timezone.now()
     with transaction.atomic():
         candidates = (
