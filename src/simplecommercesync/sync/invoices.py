@@ -410,10 +410,7 @@ class InvoiceSync:
             body["DueDate"] = due
         if props.get("hs_currency"):
             body["CurrencyRef"] = {"value": str(props["hs_currency"])}
-        if jurisdiction and tax.us:
-            body["TxnTaxDetail"] = {"TxnTaxCodeRef": {"value": jurisdiction}}
-        if not tax.us:
-            body["GlobalTaxCalculation"] = "TaxExcluded"
+        body.update(tax.transaction_fields(jurisdiction))
         return body
 
     # -- writing -------------------------------------------------------------------------------

@@ -645,10 +645,7 @@ class QuoteSync:
             body["ExpirationDate"] = expires
         if props.get("hs_currency"):
             body["CurrencyRef"] = {"value": str(props["hs_currency"])}
-        if jurisdiction and tax.us:
-            body["TxnTaxDetail"] = {"TxnTaxCodeRef": {"value": jurisdiction}}
-        if not tax.us:
-            body["GlobalTaxCalculation"] = "TaxExcluded"
+        body.update(tax.transaction_fields(jurisdiction))
         return body
 
     def _to_quickbooks(self, context: SyncContext, settings: QuoteSyncSettings, pair: Pair, verb: str,

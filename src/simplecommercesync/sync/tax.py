@@ -103,6 +103,13 @@ class TaxPlan:
     def us(self) -> bool:
         return self.facts.tax_model == TaxModel.US_AUTOMATED
 
+    def transaction_fields(self, jurisdiction: str | None) -> dict[str, Any]:
+        """What a sales form (invoice, estimate) carries for tax besides its lines: US, the
+        jurisdiction's code on the transaction; elsewhere, amounts that exclude the lines' tax."""
+        if not self.us:
+            return {"GlobalTaxCalculation": "TaxExcluded"}
+        return {"TxnTaxDetail": {"TxnTaxCodeRef": {"value": jurisdiction}}} if jurisdiction else {}
+
     def for_line(self, rate_id: str | None) -> LineTax:
         """The line's tax code, or SyncFailure (Unmapped tax rate) under Strict Mode."""
         rate_id = (rate_id or "").strip() or None
