@@ -6,18 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from simplecommercesync.accounts.models import User
-from simplecommercesync.connections.gate import SyncsPaused
-from simplecommercesync.connections.refresh import ConnectionUnavailable
-from simplecommercesync.provider_errors import ProviderError
 from simplecommercesync.sync import operations
 from simplecommercesync.sync.models import PAYMENT_STATUSES, PaymentSyncSettings
+
+from .settings_request import STARTUP_TROUBLE, require_admin, say, user_of
 
 PAYMENT_STATUS_LABELS = {"processing": "Processing", "succeeded": "Succeeded (recommended)", "refunded": "Refunded"}
 
@@ -50,11 +46,6 @@ class PaymentSettingsForm(forms.Form):
     )
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _initial(current: PaymentSyncSettings) -> dict[str, Any]:
     return {"enabled": current.enabled, "status_filter": list(current.status_filter),
             "require_invoice": current.require_invoice, "sync_refunds": current.sync_refunds}
@@ -62,21 +53,20 @@ def _initial(current: PaymentSyncSettings) -> dict[str, Any]:
 
 @login_required
 def payments(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     current = PaymentSyncSettings.objects.filter(workspace_id=user.workspace_id).first() or PaymentSyncSettings()
     if request.method != "POST":
         return _page(request, PaymentSettingsForm(initial=_initial(current)), current)
-    if not user.is_admin:
-        raise PermissionDenied("Only a workspace admin can change sync settings.")
+    require_admin(request)
     form = PaymentSettingsForm(request.POST)
     if not form.is_valid():
         return _page(request, form, current, status=400)
     try:
         result = operations.save_payment_settings(user.workspace_id, user, **form.cleaned_data)
-    except (ProviderError, ConnectionUnavailable, SyncsPaused) as trouble:
-        messages.warning(request, f"Configuration saved. The first full sync couldn't start: {trouble}")
+    except STARTUP_TROUBLE as trouble:
+        say(request, "warning", f"Configuration saved. The first full sync couldn't start: {trouble}")
     else:
-        {"success": messages.success}.get(result.level, messages.warning)(request, result.message)
+        say(request, result.level, result.message)
     return redirect("sync_settings:payments")
 
 

@@ -10,12 +10,10 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from simplecommercesync.accounts.models import User
 from simplecommercesync.accounts.roles import admin_required
 from simplecommercesync.connections.gate import SyncsPaused
 from simplecommercesync.provider_errors import ProviderError
@@ -29,6 +27,8 @@ from simplecommercesync.sync.models import (
 from simplecommercesync.sync.operations import OperationResult
 from simplecommercesync.sync.product_catalog import full_sync_progress
 from simplecommercesync.sync.product_fields import DEFAULT_MAPPINGS, QUICKBOOKS_ITEM_FIELDS
+
+from .settings_request import require_admin, say, user_of
 
 DIRECTION_HELP = {
     SyncDirection.HUBSPOT_TO_QUICKBOOKS: "HubSpot is the source of truth: product changes in HubSpot update "
@@ -67,26 +67,12 @@ class MappingForm(forms.Form):
         field.choices = [("", "— choose a HubSpot property —"), *properties]
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _require_admin(request: HttpRequest) -> None:
-    if not _user(request).is_admin:
-        raise PermissionDenied("Only a workspace admin can change sync settings.")
-
-
-def _say(request: HttpRequest, level: str, text: str) -> None:
-    {"success": messages.success}.get(level, messages.warning)(request, text)
-
-
 @login_required
 def products(request: HttpRequest) -> HttpResponse:
-    workspace_id = _user(request).workspace_id
+    workspace_id = user_of(request).workspace_id
     if request.method == "POST":
         # Before anything reads the providers: a member's POST calls neither HubSpot nor QuickBooks.
-        _require_admin(request)
+        require_admin(request)
     current = ProductSyncSettings.objects.filter(workspace_id=workspace_id).first() or ProductSyncSettings()
     choices = product_operations.product_choices(workspace_id)
     accounts = dict(choices.income_accounts)
@@ -94,8 +80,8 @@ def products(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ProductSettingsForm(choices.income_accounts, default_label, request.POST)
         if form.is_valid():
-            result = product_operations.save_product_settings(workspace_id, _user(request), **form.cleaned_data)
-            _say(request, result.level, result.message)
+            result = product_operations.save_product_settings(workspace_id, user_of(request), **form.cleaned_data)
+            say(request, result.level, result.message)
             return redirect("sync_settings:products")
         return _page(request, current, choices, form, status=400)
     form = ProductSettingsForm(choices.income_accounts, default_label, initial={
@@ -105,7 +91,7 @@ def products(request: HttpRequest) -> HttpResponse:
 
 def _page(request: HttpRequest, current: ProductSyncSettings, choices: product_operations.ProductChoices,
           form: ProductSettingsForm, *, mapping_form: MappingForm | None = None, status: int = 200) -> HttpResponse:
-    workspace_id = _user(request).workspace_id
+    workspace_id = user_of(request).workspace_id
     context = {
         "tab": "products",
         "form": form,
@@ -124,7 +110,7 @@ def _page(request: HttpRequest, current: ProductSyncSettings, choices: product_o
 @admin_required
 @require_POST
 def mapping_add(request: HttpRequest) -> HttpResponse:
-    workspace_id = _user(request).workspace_id
+    workspace_id = user_of(request).workspace_id
     choices = product_operations.product_choices(workspace_id)
     form = MappingForm(choices.hubspot_properties, request.POST)
     if not form.is_valid():
@@ -132,22 +118,22 @@ def mapping_add(request: HttpRequest) -> HttpResponse:
                                   "Add Mapping.")
         return redirect("sync_settings:products")
     result = product_operations.add_mapping(workspace_id, **form.cleaned_data)
-    _say(request, result.level, result.message)
+    say(request, result.level, result.message)
     return redirect("sync_settings:products")
 
 
 @admin_required
 @require_POST
 def mapping_delete(request: HttpRequest, mapping_id: int) -> HttpResponse:
-    result = product_operations.delete_mapping(_user(request).workspace_id, mapping_id)
-    _say(request, result.level, result.message)
+    result = product_operations.delete_mapping(user_of(request).workspace_id, mapping_id)
+    say(request, result.level, result.message)
     return redirect("sync_settings:products")
 
 
 @admin_required
 @require_POST
 def full_sync(request: HttpRequest) -> HttpResponse:
-    workspace_id = _user(request).workspace_id
+    workspace_id = user_of(request).workspace_id
     try:
         result = product_operations.start_full_sync(workspace_id)
     except (ProviderError, SyncsPaused) as trouble:
@@ -155,7 +141,7 @@ def full_sync(request: HttpRequest) -> HttpResponse:
             "error", f"The full sync couldn't start: {trouble} Press Start Full Sync to try again.")
     if request.headers.get("HX-Request"):
         return _progress(request, result.message, result.level)
-    _say(request, result.level, result.message)
+    say(request, result.level, result.message)
     return redirect("sync_settings:products")
 
 
@@ -166,4 +152,4 @@ def progress(request: HttpRequest) -> HttpResponse:
 
 def _progress(request: HttpRequest, message: str = "", level: str = "") -> HttpResponse:
     return render(request, "sync_settings/_product_progress.html", {
-        "progress": full_sync_progress(_user(request).workspace_id), "message": message, "level": level})
+        "progress": full_sync_progress(user_of(request).workspace_id), "message": message, "level": level})

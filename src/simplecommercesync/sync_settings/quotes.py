@@ -6,14 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from simplecommercesync.accounts.models import User
 from simplecommercesync.sync.models import (
     QUOTE_STATUSES,
     QuoteDirection,
@@ -21,6 +18,8 @@ from simplecommercesync.sync.models import (
     default_quote_statuses,
 )
 from simplecommercesync.sync.operations import sync_now
+
+from .settings_request import require_admin, say, user_of
 
 RECOMMENDED = set(default_quote_statuses())
 QUOTE_STATUS_LABELS = {
@@ -59,11 +58,6 @@ class QuoteSettingsForm(forms.Form):
         return data
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _initial(current: QuoteSyncSettings) -> dict[str, Any]:
     return {"enabled": current.enabled, "direction": current.direction, "status_filter": list(current.status_filter),
             "sync_void_status": current.sync_void_status}
@@ -71,12 +65,11 @@ def _initial(current: QuoteSyncSettings) -> dict[str, Any]:
 
 @login_required
 def quotes(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     current = QuoteSyncSettings.objects.filter(workspace_id=user.workspace_id).first() or QuoteSyncSettings()
     if request.method != "POST":
         return _page(request, QuoteSettingsForm(initial=_initial(current)), current)
-    if not user.is_admin:
-        raise PermissionDenied("Only a workspace admin can change sync settings.")
+    require_admin(request)
     form = QuoteSettingsForm(request.POST)
     if not form.is_valid():
         return _page(request, form, current, status=400)
@@ -89,10 +82,9 @@ def quotes(request: HttpRequest) -> HttpResponse:
     if saved.enabled and not was_on:
         # Turning the sync on brings over what already exists, not only later changes.
         started = sync_now(user.workspace_id, "quotes", full=True)
-        level = messages.success if started.level == "success" else messages.warning
-        level(request, f"Configuration saved. {started.message}")
+        say(request, started.level, f"Configuration saved. {started.message}")
     else:
-        messages.success(request, "Configuration saved.")
+        say(request, "success", "Configuration saved.")
     return redirect("sync_settings:quotes")
 
 

@@ -7,42 +7,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from simplecommercesync.accounts.models import User
 from simplecommercesync.accounts.roles import admin_required
-from simplecommercesync.connections.gate import SyncsPaused
-from simplecommercesync.connections.refresh import ConnectionUnavailable
-from simplecommercesync.provider_errors import ProviderError
 from simplecommercesync.sync import operations
 from simplecommercesync.sync.models import InvoiceSyncSettings, TaxMapping, TaxSettings
 
 from .accounts_in_use import accounts_in_use
 from .forms import DIRECTION_HELP, InvoiceSettingsForm, TaxMappingForm, TaxSettingsForm
+from .settings_request import STARTUP_TROUBLE, require_admin, say, user_of
 from .tax_choices import TaxChoices, code_label, rate_label, tax_choices
-
-# What a failed background start or cache refresh may raise; each carries a safe, plain message.
-STARTUP_TROUBLE = (ProviderError, ConnectionUnavailable, SyncsPaused)
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _require_admin(request: HttpRequest) -> None:
-    if not _user(request).is_admin:
-        raise PermissionDenied("Only a workspace admin can change sync settings.")
-
-
-def _notify(request: HttpRequest, level: str, text: str) -> None:
-    # An "error" after saving still saved the configuration: say it as a warning, not a failure.
-    {"success": messages.success, "warning": messages.warning}.get(level, messages.warning)(request, text)
-
 
 # -- Invoices ---------------------------------------------------------------------------------
 
@@ -54,21 +31,21 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def invoices(request: HttpRequest) -> HttpResponse:
-    workspace_id = _user(request).workspace_id
+    workspace_id = user_of(request).workspace_id
     current = InvoiceSyncSettings.objects.filter(workspace_id=workspace_id).first() or InvoiceSyncSettings()
     if request.method != "POST":
         form = InvoiceSettingsForm(initial=_invoice_initial(current))
         return _invoices_page(request, form, current)
-    _require_admin(request)
+    require_admin(request)
     form = InvoiceSettingsForm(request.POST)
     if not form.is_valid():
         return _invoices_page(request, form, current, status=400)
     try:
-        result = operations.save_invoice_settings(workspace_id, _user(request), **form.cleaned_data)
+        result = operations.save_invoice_settings(workspace_id, user_of(request), **form.cleaned_data)
     except STARTUP_TROUBLE as trouble:
-        _notify(request, "warning", f"Configuration saved. The first full sync couldn't start: {trouble}")
+        say(request, "warning", f"Configuration saved. The first full sync couldn't start: {trouble}")
     else:
-        _notify(request, result.level, result.message)
+        say(request, result.level, result.message)
     return redirect("sync_settings:invoices")
 
 
@@ -101,7 +78,7 @@ def _tax_settings(workspace_id: int) -> TaxSettings:
 
 
 def _tax_context(request: HttpRequest) -> tuple[int, TaxChoices, TaxSettings]:
-    workspace_id = _user(request).workspace_id
+    workspace_id = user_of(request).workspace_id
     choices = tax_choices(workspace_id, accounts_in_use(workspace_id))
     return workspace_id, choices, _tax_settings(workspace_id)
 
@@ -111,7 +88,7 @@ def tax(request: HttpRequest) -> HttpResponse:
     workspace_id, choices, current = _tax_context(request)
     if request.method != "POST":
         return _tax_page(request, choices, current)
-    _require_admin(request)
+    require_admin(request)
     form = TaxSettingsForm(choices, request.POST)
     if not form.is_valid():
         return _tax_page(request, choices, current, settings_form=form, status=400)
@@ -182,11 +159,11 @@ def _tax_page(
 @require_POST
 def tax_refresh(request: HttpRequest) -> HttpResponse:
     try:
-        result = operations.refresh_tax_cache(_user(request).workspace_id)
+        result = operations.refresh_tax_cache(user_of(request).workspace_id)
     except STARTUP_TROUBLE as trouble:
         messages.warning(request, f"Refresh Cache didn't finish: {trouble} Press Refresh Cache to try again.")
     else:
-        _notify(request, result.level, result.message)
+        say(request, result.level, result.message)
     return redirect("sync_settings:tax")
 
 
