@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import BusinessValidationError, RequiredParamMissingError
 from .base import Record, invalid_reference, ref_value
-from .transactions import SalesTransactionKind
+from .transactions import PaidFormKind, SalesTransactionKind
 
 if TYPE_CHECKING:
     from .company import CompanyBackend
@@ -27,9 +27,8 @@ ZERO = Decimal("0")
 REFUND_ACCOUNT_TYPES = ("Bank", "Credit Card", "Other Current Asset")
 
 
-class CreditMemoKind(SalesTransactionKind):
+class CreditMemoKind(PaidFormKind):
     name = "CreditMemo"
-    voidable = True
     computed = SalesTransactionKind.computed | {"RemainingCredit"}
     queryable = SalesTransactionKind.queryable | {"RemainingCredit"}
 
@@ -51,13 +50,6 @@ class CreditMemoKind(SalesTransactionKind):
         fields["Balance"] = fields["RemainingCredit"]
         fields["HomeBalance"] = self.home_amount(fields, fields["Balance"])
         fields.pop("LinkedTxn", None)  # payments link themselves
-
-    def before_delete(self, company: CompanyBackend, record: Record) -> None:
-        self.refuse_while_paid(company, record, "delete")
-
-    def void(self, company: CompanyBackend, record: Record) -> dict[str, Any]:
-        self.refuse_while_paid(company, record, "void")
-        return self.zeroed(record)
 
 
 class RefundReceiptKind(SalesTransactionKind):

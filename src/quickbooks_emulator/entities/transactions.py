@@ -292,7 +292,19 @@ class SalesTransactionKind(EntityKind):
         fields["PrivateNote"] = f"Voided - {note}" if note and not note.startswith("Voided") else "Voided"
         return fields
 
-    def refuse_while_paid(self, company: CompanyBackend, record: Record, action: str) -> None:
+class PaidFormKind(SalesTransactionKind):
+    """A sales form payments apply to (invoice, credit memo): while they do, it can't be deleted or voided."""
+
+    voidable = True
+
+    def before_delete(self, company: CompanyBackend, record: Record) -> None:
+        self._refuse_while_paid(company, record, "delete")
+
+    def void(self, company: CompanyBackend, record: Record) -> dict[str, Any]:
+        self._refuse_while_paid(company, record, "void")
+        return self.zeroed(record)
+
+    def _refuse_while_paid(self, company: CompanyBackend, record: Record, action: str) -> None:
         # Intuit documents no rule for this; strict: unlink the payments first (README).
         payment_ids = company.payments_linking(record.id, self.name)
         if payment_ids:
@@ -304,9 +316,8 @@ class SalesTransactionKind(EntityKind):
             )
 
 
-class InvoiceKind(SalesTransactionKind):
+class InvoiceKind(PaidFormKind):
     name = "Invoice"
-    voidable = True
 
     def finish(
         self,
@@ -384,13 +395,6 @@ class InvoiceKind(SalesTransactionKind):
                 if not estimate.fields["LinkedTxn"]:
                     estimate.fields["TxnStatus"] = "Pending"
                 company.touch(estimate)
-
-    def before_delete(self, company: CompanyBackend, record: Record) -> None:
-        self.refuse_while_paid(company, record, "delete")
-
-    def void(self, company: CompanyBackend, record: Record) -> dict[str, Any]:
-        self.refuse_while_paid(company, record, "void")
-        return self.zeroed(record)
 
 
 class EstimateKind(SalesTransactionKind):
