@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 import redis
 from django.db import InterfaceError, OperationalError, connection
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from simplecommercesync.connections.gate import SyncGate, SyncsPaused
@@ -346,8 +348,10 @@ def _process(handler: SyncHandler, context: SyncContext, batch: Batch, report: D
         return True
     except Exception as exc:  # a bug must not wedge the queue: retry a few times, then fail visibly
         logger.exception("sync handler %s crashed", context.sync_type.key)
-        for record in batch.unfinished():
-            crashed_before = _crashes_in_a_row(record)
+        unfinished = batch.unfinished()
+        crashes = _crashes_in_a_row([record.pk for record in unfinished])
+        for record in unfinished:
+            crashed_before = crashes.get(record.pk, 0)
             batch.finish(record, Result(
                 AttemptOutcome.FAILED if crashed_before + 1 >= MAX_UNEXPECTED else AttemptOutcome.RETRY,
                 kind=errors.INTERNAL_ERROR,
@@ -361,17 +365,23 @@ def _process(handler: SyncHandler, context: SyncContext, batch: Batch, report: D
     return False
 
 
-def _crashes_in_a_row(record: SyncRecord) -> int:
-    """How many of the record's latest attempts ended in our own crash (waiting for an invoice or a
-    throttled provider in between doesn't add up to failing it)."""
-    latest = (SyncAttempt.objects.filter(record_id=record.pk).order_by("-pk")
-              .values_list("error_kind", flat=True)[:MAX_UNEXPECTED])
-    count = 0
-    for kind in latest:
-        if kind != errors.INTERNAL_ERROR.key:
-            break
-        count += 1
-    return count
+def _crashes_in_a_row(record_ids: list[int]) -> dict[int, int]:
+    """Record id → how many of its latest attempts ended in our own crash (waiting for an invoice or a
+    throttled provider in between doesn't add up to failing it); one query for the batch."""
+    latest = (SyncAttempt.objects.filter(record_id__in=record_ids)
+              .annotate(recency=Window(RowNumber(), partition_by=F("record_id"), order_by=F("pk").desc()))
+              .filter(recency__lte=MAX_UNEXPECTED).order_by("record_id", "recency")
+              .values_list("record_id", "error_kind"))
+    counts: dict[int, int] = {}
+    broken: set[int] = set()
+    for record_id, kind in latest:
+        if record_id in broken:
+            continue
+        if kind == errors.INTERNAL_ERROR.key:
+            counts[record_id] = counts.get(record_id, 0) + 1
+        else:
+            broken.add(record_id)
+    return counts
 
 
 def _plain(exc: BaseException) -> str:
