@@ -458,7 +458,7 @@ class Bench:
 
 
 def _sync_types() -> set[str]:
-    from simplecommercesync.sync.registry import SYNC_TYPES
+    from simplecommercesync.sync.catalogue import SYNC_TYPES
 
     return set(SYNC_TYPES)
 

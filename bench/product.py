@@ -30,8 +30,8 @@ def workspace_for(name: str, emulators: Emulators) -> BenchWorkspace:
     invoice sync on; every other bench workspace's sync is turned off so webhooks reach only this one."""
     from simplecommercesync.accounts.provisioning import ensure_admin
     from simplecommercesync.connections.models import Connection, Status
-    from simplecommercesync.connections.providers import get_provider
     from simplecommercesync.connections.tokens import store_token
+    from simplecommercesync.providers.registry import get_provider
     from simplecommercesync.sync.models import InvoiceSyncSettings, TaxSettings, UnmappedTaxBehavior
 
     email = f"bench-{name.lower()}@simplecommercesync.example"

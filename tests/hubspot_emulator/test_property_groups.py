@@ -22,7 +22,7 @@ from .conftest import API_ERRORS, PRODUCT_SCOPES, ConsentFlow
 from .test_spec_schemas import check, response_schema
 
 GROUP = "simplecommercesync"
-# The write-back properties SimpleCommerceSync creates (simplecommercesync.sync.invoices).
+# The write-back properties SimpleCommerceSync creates (simplecommercesync.sync.types.invoices.to_quickbooks).
 PRODUCT_PROPERTIES = ("scs_quickbooks_invoice_id", "scs_quickbooks_invoice_number",
                       "scs_sync_status")
 SCHEMA_SCOPES = "crm.schemas.contacts.read crm.schemas.contacts.write"

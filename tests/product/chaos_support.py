@@ -104,7 +104,7 @@ def generate_books(world: World, *, seed: int, invoices: int, contacts: int, pro
 
 def queue_books(world: World, books: Books) -> None:
     """What webhooks or a poll do with new HubSpot records: queue them and wake a worker."""
-    from simplecommercesync.sync.queue import upsert_pending
+    from simplecommercesync.sync.engine.queue import upsert_pending
     from simplecommercesync.sync.tasks import wake
 
     portal = str(world.portal_id)

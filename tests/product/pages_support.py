@@ -11,7 +11,8 @@ from django.test import Client
 from simplecommercesync.accounts.models import User, Workspace
 from simplecommercesync.connections.models import Connection, Status
 from simplecommercesync.connections.vault import TokenVault
-from simplecommercesync.sync.errors import ErrorKind
+from simplecommercesync.sync.engine.errors import ErrorKind
+from simplecommercesync.sync.engine.queue import Result, claim, finish, upsert_pending
 from simplecommercesync.sync.models import (
     AttemptOutcome,
     HubSpotTaxRate,
@@ -19,7 +20,6 @@ from simplecommercesync.sync.models import (
     QuickBooksTaxCode,
     TaxModel,
 )
-from simplecommercesync.sync.queue import Result, claim, finish, upsert_pending
 
 PORTAL = "2468101"
 US_REALM = "9341453050011001"

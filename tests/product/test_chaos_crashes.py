@@ -118,7 +118,7 @@ def test_a_worker_killed_in_the_middle_of_a_poll_does_not_stop_later_polls(
     lock_task left it taken for good and every later poll was skipped."""
     from django.utils import timezone
 
-    from simplecommercesync.sync.queue import upsert_pending
+    from simplecommercesync.sync.engine.queue import upsert_pending
 
     world = build_world(providers, admin)
     enable_syncs(world)

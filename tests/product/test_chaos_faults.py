@@ -20,7 +20,7 @@ from django.db import connection as db_connection
 from simplecommercesync.accounts.models import User
 from simplecommercesync.connections.models import Cause, Connection, Status
 from simplecommercesync.connections.signals import connection_healthy
-from simplecommercesync.sync import errors
+from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.models import RecordStatus, SyncRecord, SyncRun
 
 from .chaos_support import (

@@ -20,10 +20,10 @@ from simplecommercesync.connections import messages
 from simplecommercesync.connections.access import access_token_for, refreshed_access_token
 from simplecommercesync.connections.models import Cause, Connection, EventKind, Status, Trouble
 from simplecommercesync.connections.operations import disconnect, verify_connection
-from simplecommercesync.connections.providers import PROVIDERS
 from simplecommercesync.connections.refresh import refresh_connection
 from simplecommercesync.connections.vault import TokenVault
-from simplecommercesync.provider_errors import Unreachable
+from simplecommercesync.providers.http.errors import Unreachable
+from simplecommercesync.providers.registry import PROVIDERS
 
 from .conftest import HUBSPOT_TEST_APP, Providers, sign_in_browser
 from .provider_pages import (
@@ -175,7 +175,7 @@ def test_refresh_in_flight_does_not_undo_a_portal_switch(
 
     from simplecommercesync.connections.authorization import _save_connection
     from simplecommercesync.connections.oauth import exchange_code
-    from simplecommercesync.connections.providers.base import provider_http
+    from simplecommercesync.providers.base import provider_http
     from tests.hubspot_emulator.conftest import ConsentFlow
 
     provider = PROVIDERS["hubspot"]
@@ -388,7 +388,7 @@ def test_non_json_discovery_is_provider_trouble(providers: Providers, admin: Use
     from starlette.routing import Route
 
     from emulator_core.server import ServerThread
-    from simplecommercesync.quickbooks import discovery
+    from simplecommercesync.providers.quickbooks import discovery
 
     async def html(request: Any) -> HTMLResponse:
         return HTMLResponse("<html><body>Service temporarily unavailable</body></html>")

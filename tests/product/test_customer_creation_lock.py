@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import redis
 
-from simplecommercesync.sync import customer_creation
-from simplecommercesync.sync.customer_creation import customer_creation_lock
+from simplecommercesync.sync.mapping import customer_creation
+from simplecommercesync.sync.mapping.customer_creation import customer_creation_lock
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="set TEST_REDIS_URL to test the Redis lock")

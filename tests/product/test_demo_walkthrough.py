@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from simplecommercesync.accounts.models import User
-from simplecommercesync.sync.engine import drain
+from simplecommercesync.sync.engine.drain import drain
 from simplecommercesync.sync.models import RecordStatus, SyncRecord
 
 from .conftest import Providers, sign_in_browser

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from simplecommercesync.connections import messages
 from simplecommercesync.connections.models import Cause
-from simplecommercesync.connections.providers import PROVIDERS
+from simplecommercesync.providers.registry import PROVIDERS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 DOC = (DOCS / "connections.md").read_text()

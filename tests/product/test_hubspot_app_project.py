@@ -12,7 +12,7 @@ from django.test import Client
 from simplecommercesync.accounts.models import User
 from simplecommercesync.config import OAuthApp
 from simplecommercesync.sync.hubspot_app_project import project_files, webhook_subscriptions, write_project
-from simplecommercesync.sync.hubspot_webhooks import sort_events
+from simplecommercesync.sync.inbound.hubspot_events import sort_events
 
 COMMITTED = Path(__file__).resolve().parents[2] / "deploy" / "hubspot-app"
 COMMITTED_BASE_URL = "https://sync.example.com"

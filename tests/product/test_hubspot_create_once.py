@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from simplecommercesync.sync.engine.queue import upsert_pending
 from simplecommercesync.sync.models import (
     InvoiceSyncSettings,
     QuickBooksWrite,
@@ -24,8 +25,7 @@ from simplecommercesync.sync.models import (
     SyncRecord,
     WriteState,
 )
-from simplecommercesync.sync.queue import upsert_pending
-from simplecommercesync.sync.quotes import queue_quote_changes
+from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
 
 from .test_reverse_tax_by_rate import map_california_sales_tax, quote_lines, taxed_and_untaxed_estimate
 from .test_sync_quotes import hs_product, hs_quote, qb_estimate, quote_record, quotes_on, settle, writes

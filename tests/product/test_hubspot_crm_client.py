@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from emulator_core.server import ServerThread
-from simplecommercesync.call_policy import CallPolicy
-from simplecommercesync.hubspot.crm import HubSpotCrm, modified_ms
-from simplecommercesync.hubspot.limits import HUBSPOT_LIMITS
-from simplecommercesync.provider_errors import Unauthorized, Unreachable
-from simplecommercesync.provider_failures import PartialBatchFailure, ValidationFailed
-from simplecommercesync.rate_limits import ProviderLimiter
+from simplecommercesync.providers.http.call_policy import CallPolicy
+from simplecommercesync.providers.http.errors import Unauthorized, Unreachable
+from simplecommercesync.providers.http.failures import PartialBatchFailure, ValidationFailed
+from simplecommercesync.providers.http.rate_limits import ProviderLimiter
+from simplecommercesync.providers.hubspot.crm import HubSpotCrm, modified_ms
+from simplecommercesync.providers.hubspot.limits import HUBSPOT_LIMITS
 
 from .provider_client_kit import Emulator, TokenStub
 

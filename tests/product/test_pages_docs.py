@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simplecommercesync.sync.errors import ALL_KINDS
+from simplecommercesync.sync.engine.errors import ALL_KINDS
 from simplecommercesync.sync.models import RecordStatus
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "data.md").read_text()

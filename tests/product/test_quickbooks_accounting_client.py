@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from emulator_core.server import ServerThread
-from simplecommercesync.call_policy import CallPolicy
-from simplecommercesync.provider_errors import Unauthorized, Unreachable
-from simplecommercesync.provider_failures import NotFound, ValidationFailed
-from simplecommercesync.quickbooks.accounting import BatchOperation, QuickBooksAccounting
-from simplecommercesync.quickbooks.limits import QUICKBOOKS_LIMITS
-from simplecommercesync.rate_limits import ProviderLimiter
+from simplecommercesync.providers.http.call_policy import CallPolicy
+from simplecommercesync.providers.http.errors import Unauthorized, Unreachable
+from simplecommercesync.providers.http.failures import NotFound, ValidationFailed
+from simplecommercesync.providers.http.rate_limits import ProviderLimiter
+from simplecommercesync.providers.quickbooks.accounting import BatchOperation, QuickBooksAccounting
+from simplecommercesync.providers.quickbooks.limits import QUICKBOOKS_LIMITS
 
 from .provider_client_kit import Emulator, TokenStub
 

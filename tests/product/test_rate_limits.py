@@ -20,17 +20,17 @@ import redis
 
 from emulator_core.ratelimit import RollingWindowLimiter
 from emulator_core.server import ServerThread
-from simplecommercesync.call_policy import retry_after_seconds
-from simplecommercesync.hubspot.crm import HubSpotCrm
-from simplecommercesync.hubspot.limits import HUBSPOT_LIMITS, SEARCH
-from simplecommercesync.quickbooks.limits import QUICKBOOKS_LIMITS
-from simplecommercesync.rate_limits import (
+from simplecommercesync.providers.http.call_policy import retry_after_seconds
+from simplecommercesync.providers.http.rate_limits import (
     Bucket,
     LimiterBusy,
     ProviderLimiter,
     ProviderLimits,
     window_slack_s,
 )
+from simplecommercesync.providers.hubspot.crm import HubSpotCrm
+from simplecommercesync.providers.hubspot.limits import HUBSPOT_LIMITS, SEARCH
+from simplecommercesync.providers.quickbooks.limits import QUICKBOOKS_LIMITS
 
 from .provider_client_kit import Emulator, TokenStub
 

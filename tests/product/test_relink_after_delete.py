@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from simplecommercesync.sync import errors, operations
+from simplecommercesync.sync import operations
+from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.models import (
     QuickBooksWrite,
     QuoteDirection,
@@ -21,7 +22,7 @@ from simplecommercesync.sync.models import (
     SyncRecord,
     WriteState,
 )
-from simplecommercesync.sync.quotes import queue_quote_changes
+from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
 
 from .test_hubspot_create_once import (
     QUOTE_CREATE,

@@ -17,7 +17,7 @@ from simplecommercesync.sync.models import (
     TaxMapping,
     TaxSettings,
 )
-from simplecommercesync.sync.quotes import queue_quote_changes
+from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
 
 from .test_sync_quotes import hs_product, quote_record, quotes_on, settle
 from .test_sync_support import (  # noqa: F401 (fixtures)

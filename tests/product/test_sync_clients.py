@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from simplecommercesync.config import ConfigError, load_config
-from simplecommercesync.hubspot.limits import HUBSPOT_LIMITS
-from simplecommercesync.rate_limits import ProviderLimiter
-from simplecommercesync.sync.engine import SyncContext, build_context, drain
-from simplecommercesync.sync.registry import SyncType
+from simplecommercesync.providers.http.rate_limits import ProviderLimiter
+from simplecommercesync.providers.hubspot.limits import HUBSPOT_LIMITS
+from simplecommercesync.sync.catalogue import SyncType
+from simplecommercesync.sync.engine.drain import SyncContext, build_context, drain
 
 from .test_sync_resilience import invoices_with_known_customer
 from .test_sync_support import (  # noqa: F401 (fixtures)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from simplecommercesync.sync import errors
-from simplecommercesync.sync.registry import SYNC_TYPES
+from simplecommercesync.sync.catalogue import SYNC_TYPES
+from simplecommercesync.sync.engine import errors
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from emulator_core.server import ServerThread
 from simplecommercesync.accounts.models import User
 from simplecommercesync.sync import operations
-from simplecommercesync.sync.engine import DrainReport, drain
+from simplecommercesync.sync.engine.drain import DrainReport, drain
 from simplecommercesync.sync.models import (
     QuickBooksTaxCode,
     QuickBooksWrite,
@@ -231,7 +231,7 @@ import os, sys
 os.environ["DJANGO_SETTINGS_MODULE"] = "simplecommercesync.settings"
 import django
 django.setup()
-from simplecommercesync.sync.engine import drain
+from simplecommercesync.sync.engine.drain import drain
 drain(int(sys.argv[1]), "invoices", trigger="worker")
 """
 

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from django.db import connection as db_connection
 
-from simplecommercesync.sync import customer_creation, errors
-from simplecommercesync.sync.engine import MAX_UNEXPECTED
+from simplecommercesync.sync.engine import errors
+from simplecommercesync.sync.engine.drain import MAX_UNEXPECTED
+from simplecommercesync.sync.mapping import customer_creation
 from simplecommercesync.sync.models import RecordStatus, SyncAttempt, SyncRecord
 
 from .test_sync_resilience import invoices_with_known_customer

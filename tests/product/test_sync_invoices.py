@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from simplecommercesync.sync import errors
+from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.models import RecordLink, RecordStatus, SyncAttempt, SyncRecord
 
 from .test_sync_support import (  # noqa: F401 (fixtures)
@@ -205,7 +205,7 @@ def test_email_change_after_linking_updates_the_customer_never_duplicates(world:
     customers_before = len(world.query("SELECT * FROM Customer MAXRESULTS 1000"))
     new_email = f"noah.kim.{world.tag}@example.org"
     world.hs("PATCH", f"/crm/v3/objects/contacts/{contact}", {"properties": {"email": new_email}})
-    from simplecommercesync.sync.queue import upsert_pending
+    from simplecommercesync.sync.engine.queue import upsert_pending
 
     upsert_pending(world.workspace_id, "customers", str(world.portal_id), [contact], requested_by="test")
     world.drain("customers")

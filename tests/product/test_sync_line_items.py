@@ -68,8 +68,8 @@ def test_the_periodic_sweep_finds_work_whose_wake_up_was_lost(world: World) -> N
 
     from django.utils import timezone
 
+    from simplecommercesync.sync.engine.queue import due_drains
     from simplecommercesync.sync.models import SyncRecord
-    from simplecommercesync.sync.queue import due_drains
 
     now = timezone.now()
     world.queue("1", "2")

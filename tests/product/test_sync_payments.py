@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from simplecommercesync.sync import errors
+from simplecommercesync.sync.engine import errors
+from simplecommercesync.sync.engine.queue import upsert_pending
+from simplecommercesync.sync.inbound.hubspot_polling import poll_due_workspaces
 from simplecommercesync.sync.models import (
     InvoiceSyncSettings,
     PaymentInvoice,
@@ -22,8 +24,6 @@ from simplecommercesync.sync.models import (
     TaxSettings,
     UnmappedTaxBehavior,
 )
-from simplecommercesync.sync.polling import poll_due_workspaces
-from simplecommercesync.sync.queue import upsert_pending
 
 from .test_sync_support import (  # noqa: F401 (fixtures)
     World,
@@ -340,10 +340,10 @@ def test_429_and_5xx_are_retried_without_duplicate_payments(payworld: World) -> 
 
 
 def test_preview_plans_payments_without_writing(payworld: World) -> None:
+    from simplecommercesync.sync.catalogue import SYNC_TYPES
     from simplecommercesync.sync.models import QuickBooksWrite, RecordLink
-    from simplecommercesync.sync.payments import PaymentSync
     from simplecommercesync.sync.preview import build_context
-    from simplecommercesync.sync.registry import SYNC_TYPES
+    from simplecommercesync.sync.types.payments.sync import PaymentSync
 
     synced, _ = setup_invoice(payworld, "60.00")
     payworld.queue(synced)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from simplecommercesync.sync.engine.queue import upsert_pending
 from simplecommercesync.sync.models import PaymentSyncSettings, RecordStatus, SyncRecord
-from simplecommercesync.sync.queue import upsert_pending
 
 from .test_sync_support import (  # noqa: F401 (fixtures)
     World,

@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from simplecommercesync.sync.engine.queue import upsert_pending
 from simplecommercesync.sync.models import QuickBooksWrite, RecordLink, RecordStatus, SyncRecord, WriteState
-from simplecommercesync.sync.queue import upsert_pending
 
 from .test_sync_payments import assert_balances_match, pay, payworld_fixture, setup_invoice  # noqa: F401 (fixture)
 from .test_sync_resilience import LinkTableLock, worker_env
@@ -33,7 +33,7 @@ import os, sys
 os.environ["DJANGO_SETTINGS_MODULE"] = "simplecommercesync.settings"
 import django
 django.setup()
-from simplecommercesync.sync.engine import drain
+from simplecommercesync.sync.engine.drain import drain
 drain(int(sys.argv[1]), "payments", trigger="worker")
 """
 

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from simplecommercesync.sync.engine import drain
+from simplecommercesync.sync.engine.drain import drain
+from simplecommercesync.sync.inbound.hubspot_polling import poll_workspace
 from simplecommercesync.sync.models import (
     ProductTransform,
     RecordLink,
@@ -16,7 +17,6 @@ from simplecommercesync.sync.models import (
     SyncDirection,
     SyncRecord,
 )
-from simplecommercesync.sync.polling import poll_workspace
 
 from .product_sync_support import ProductWorld, build_product_world, product_world_fixture  # noqa: F401
 from .test_sync_support import hooked_hubspot, hooked_providers, money, wait_for  # noqa: F401 (fixtures)

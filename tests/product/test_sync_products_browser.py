@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from simplecommercesync.accounts.models import Role, User
-from simplecommercesync.sync.engine import drain
+from simplecommercesync.sync.engine.drain import drain
 from simplecommercesync.sync.models import ProductFieldMapping, ProductSyncSettings, SyncDirection, SyncRecord
 
 from .conftest import PASSWORD, sign_in_browser

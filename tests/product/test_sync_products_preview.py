@@ -9,9 +9,9 @@ from collections import Counter
 import pytest
 
 from simplecommercesync.sync import operations
-from simplecommercesync.sync.engine import drain
+from simplecommercesync.sync.engine.drain import drain
 from simplecommercesync.sync.models import RecordLink, SyncAttempt, SyncDirection, SyncRecord
-from simplecommercesync.sync.product_catalog import queue_catalog
+from simplecommercesync.sync.types.products.catalog import queue_catalog
 
 from .conftest import sign_in_browser
 from .product_sync_support import ProductWorld, build_product_world, product_world_fixture  # noqa: F401

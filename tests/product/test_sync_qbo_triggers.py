@@ -14,8 +14,9 @@ import pytest
 from django.utils import timezone
 
 from simplecommercesync.connections.models import Connection, Status
-from simplecommercesync.sync import errors
-from simplecommercesync.sync.cdc import CURSOR_NAME, CURSOR_TYPE, poll_workspace_changes
+from simplecommercesync.providers.quickbooks.webhooks import signature_valid
+from simplecommercesync.sync.engine import errors
+from simplecommercesync.sync.inbound.quickbooks_cdc import CURSOR_NAME, CURSOR_TYPE, poll_workspace_changes
 from simplecommercesync.sync.models import (
     InvoiceSyncSettings,
     QuickBooksWebhookEvent,
@@ -25,7 +26,6 @@ from simplecommercesync.sync.models import (
     SyncDirection,
     SyncRecord,
 )
-from simplecommercesync.sync.quickbooks_webhooks import signature_valid
 
 from .test_sync_quotes import hs_product, qb_estimate, quotes_on
 from .test_sync_support import (  # noqa: F401 (fixtures)
@@ -148,7 +148,7 @@ def test_quickbooks_invoice_reaches_hubspot_with_a_new_contact_and_fails_on_a_mi
         return found
 
     good, bad = qb_invoice(item_id), qb_invoice(world.item(missing))
-    from simplecommercesync.sync.queue import upsert_pending
+    from simplecommercesync.sync.engine.queue import upsert_pending
 
     upsert_pending(world.workspace_id, "invoices", world.realm_id, [good["Id"], bad["Id"]], requested_by="test",
                    source_side="quickbooks")

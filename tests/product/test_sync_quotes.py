@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from simplecommercesync.sync import errors
+from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.models import (
     QuoteDirection,
     QuoteSyncSettings,
@@ -17,7 +17,7 @@ from simplecommercesync.sync.models import (
     SyncAttempt,
     SyncRecord,
 )
-from simplecommercesync.sync.quotes import queue_quote_changes
+from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
 
 from .test_sync_support import (  # noqa: F401 (fixtures)
     World,

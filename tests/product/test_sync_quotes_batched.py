@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from simplecommercesync.sync.engine import build_context
+from simplecommercesync.sync.catalogue import get_sync_type
+from simplecommercesync.sync.engine.drain import build_context
 from simplecommercesync.sync.models import (
     QuickBooksWrite,
     QuoteDirection,
@@ -20,8 +21,7 @@ from simplecommercesync.sync.models import (
     SyncRecord,
     WriteState,
 )
-from simplecommercesync.sync.quotes import REPLAYED_NOTE, QuoteSync, queue_quote_changes
-from simplecommercesync.sync.registry import get_sync_type
+from simplecommercesync.sync.types.quotes.sync import REPLAYED_NOTE, QuoteSync, queue_quote_changes
 
 from .test_hubspot_create_once import estimate_count
 from .test_sync_quotes import hs_quote, quote_record, quotes_on, settle

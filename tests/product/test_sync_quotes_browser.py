@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from simplecommercesync.sync.models import QuoteDirection, QuoteSyncSettings, RecordStatus, SyncRecord
-from simplecommercesync.sync.quotes import queue_quote_changes
+from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
 
 from .conftest import sign_in_browser
 from .test_sync_quotes import hs_product, qb_estimate, settle

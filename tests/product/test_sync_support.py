@@ -15,9 +15,9 @@ import pytest
 
 from emulator_core.server import ServerThread
 from simplecommercesync.accounts.models import User
-from simplecommercesync.sync.engine import DrainReport, drain
+from simplecommercesync.sync.engine.drain import DrainReport, drain
+from simplecommercesync.sync.engine.queue import upsert_pending
 from simplecommercesync.sync.models import InvoiceSyncSettings, SyncRecord, TaxSettings, UnmappedTaxBehavior
-from simplecommercesync.sync.queue import upsert_pending
 
 from .conftest import QUICKBOOKS_TEST_APP, Providers, wire_providers
 
@@ -47,8 +47,8 @@ def connect_without_browser(providers: Providers, admin: User, portal_id: int, r
     from django.utils import timezone
 
     from simplecommercesync.connections.models import Connection, Status
-    from simplecommercesync.connections.providers import get_provider
     from simplecommercesync.connections.tokens import store_token
+    from simplecommercesync.providers.registry import get_provider
 
     from .conftest import HUBSPOT_TEST_APP
 

@@ -53,7 +53,7 @@ def test_tokens_refused_early_are_refreshed_once_per_provider_and_the_drain_goes
 def test_two_workers_refused_at_once_share_one_refresh(world: World) -> None:
     """Two clients that both got a 401 for the same token: the second finds the token replaced
     (connections.access under the connection's lock) and spends no second refresh."""
-    from simplecommercesync.sync.clients import open_clients
+    from simplecommercesync.sync.engine.clients import open_clients
 
     world.providers.hubspot("POST", "/_emulator/tokens/expire").raise_for_status()
     before = token_calls(world)

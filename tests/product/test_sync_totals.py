@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from simplecommercesync.sync.invoices import InvoiceSync
+from simplecommercesync.sync.types.invoices.to_quickbooks import InvoiceSync
 
 
 def written(total: str, lines: int) -> dict[str, Any]:

@@ -21,10 +21,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from simplecommercesync.accounts.models import Role, User, Workspace
 from simplecommercesync.connections.models import Connection, Status
-from simplecommercesync.connections.providers import PROVIDERS
 from simplecommercesync.connections.vault import TokenVault
+from simplecommercesync.providers.registry import PROVIDERS
+from simplecommercesync.sync.catalogue import SYNC_TYPES
 from simplecommercesync.sync.models import ProductFieldMapping, RecordStatus, SyncRecord, TaxMapping
-from simplecommercesync.sync.registry import SYNC_TYPES
 
 PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 # The product's own apps: what "no partial write" is checked against (sessions and login

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 
-from .models import Role, User, Workspace, valid_time_zones
+from simplecommercesync.accounts.models import Role, User, Workspace, valid_time_zones
 
 
 class SignInForm(forms.Form):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from .models import Role, User, Workspace
+from simplecommercesync.accounts.models import Role, User, Workspace
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .forms import (
+from simplecommercesync.accounts.forms import (
     AddMemberForm,
     EmailChangeForm,
     NotificationsForm,
@@ -24,9 +24,9 @@ from .forms import (
     SignInForm,
     WorkspaceForm,
 )
-from .models import User
-from .next_url import local_next
-from .roles import admin_required
+from simplecommercesync.accounts.models import User
+from simplecommercesync.accounts.next_url import local_next
+from simplecommercesync.accounts.roles import admin_required
 
 
 def _user(request: HttpRequest) -> User:

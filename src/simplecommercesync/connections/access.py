@@ -6,14 +6,14 @@
 Both may call the provider's token endpoint; neither holds a database transaction while doing so.
 They raise `ConnectionUnavailable` when the connection can't be used (not Connected: revoked,
 disconnected, needs reconnect), or the provider error of a failed refresh (`Unreachable`,
-`RateLimited`, `ClientMisconfigured`, `Rejected` from simplecommercesync.provider_errors) when the
+`RateLimited`, `ClientMisconfigured`, `Rejected` from simplecommercesync.providers.http.errors) when the
 current access token can't be used and a new one couldn't be had — a transient state: hold the work
 and retry later, never treat it as revoked.
 """
 
 from __future__ import annotations
 
-from .errors import ConnectionUnavailable
-from .refresh import access_token_for, refreshed_access_token
+from simplecommercesync.connections.errors import ConnectionUnavailable
+from simplecommercesync.connections.refresh import access_token_for, refreshed_access_token
 
 __all__ = ["ConnectionUnavailable", "access_token_for", "refreshed_access_token"]

@@ -15,21 +15,27 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from simplecommercesync.accounts.models import User
-from simplecommercesync.provider_errors import (
+from simplecommercesync.connections import messages
+from simplecommercesync.connections.models import (
+    Cause,
+    Connection,
+    EventKind,
+    OAuthState,
+    Status,
+    record_event,
+)
+from simplecommercesync.connections.oauth import authorization_url, exchange_code
+from simplecommercesync.connections.refresh import schedule_refresh
+from simplecommercesync.connections.signals import account_switched, connection_healthy
+from simplecommercesync.connections.tokens import store_token
+from simplecommercesync.providers.base import AccountIdentity, Provider, provider_http
+from simplecommercesync.providers.http.errors import (
     ClientMisconfigured,
     GrantRevoked,
     ProviderError,
     RateLimited,
     Unreachable,
 )
-
-from . import messages
-from .models import Cause, Connection, EventKind, OAuthState, Status, record_event
-from .oauth import authorization_url, exchange_code
-from .providers.base import AccountIdentity, Provider, provider_http
-from .refresh import schedule_refresh
-from .signals import account_switched, connection_healthy
-from .tokens import store_token
 
 SESSION_BINDING_KEY = "scs_oauth_binding"
 # What state, code and realmId can hold: our states are URL-safe base64, HubSpot's codes UUIDs,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simplecommercesync.provider_errors import ProviderError
+from simplecommercesync.providers.http.errors import ProviderError
 
 if TYPE_CHECKING:
-    from .models import Connection
+    from simplecommercesync.connections.models import Connection
 
 
 class ConnectionUnavailable(ProviderError):

@@ -7,8 +7,8 @@ before its next record and leaves its remaining work queued (held, never dropped
 
 from __future__ import annotations
 
-from .models import Connection, Status
-from .providers import PROVIDERS
+from simplecommercesync.connections.models import Connection, Status
+from simplecommercesync.providers.registry import PROVIDERS
 
 
 class SyncsPaused(Exception):

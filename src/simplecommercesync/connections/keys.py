@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from cryptography.fernet import InvalidToken
 
-from .models import Connection
-from .refresh import mark_unreadable
-from .vault import TokenVault
+from simplecommercesync.connections.models import Connection
+from simplecommercesync.connections.refresh import mark_unreadable
+from simplecommercesync.connections.vault import TokenVault
 
 
 @dataclass

@@ -18,10 +18,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from simplecommercesync.redis_clients import redis_client
-from simplecommercesync.task_locks import held_alone
-
-from .models import Connection
+from simplecommercesync.connections.models import Connection
+from simplecommercesync.coordination.redis_clients import redis_client
+from simplecommercesync.coordination.task_locks import held_alone
 
 LOCK_SECONDS = 60
 POLL_SECONDS = 0.1

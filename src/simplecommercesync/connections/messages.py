@@ -5,7 +5,7 @@ docs/connections.md quotes these; keep the two in step.
 
 from __future__ import annotations
 
-from .providers.base import Provider
+from simplecommercesync.providers.base import Provider
 
 
 def cause_title(cause: str, provider: Provider | None = None) -> str:

@@ -15,7 +15,8 @@ import httpx
 from authlib.common.errors import AuthlibBaseError
 from django.conf import settings
 
-from simplecommercesync.provider_errors import (
+from simplecommercesync.providers.base import Provider
+from simplecommercesync.providers.http.errors import (
     GATEWAY_LOST,
     ClientMisconfigured,
     GrantRevoked,
@@ -23,9 +24,7 @@ from simplecommercesync.provider_errors import (
     Rejected,
     Unreachable,
 )
-from simplecommercesync.provider_transport import ProviderTransport
-
-from .providers.base import Provider
+from simplecommercesync.providers.http.transport import ProviderTransport
 
 # Authlib 1.9 prefers the httpx2 fork and warns when it falls back to httpx; httpx is what the
 # rest of the product (and our ProviderTransport) is built on, and the fallback is supported.

@@ -6,24 +6,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from simplecommercesync.accounts.models import User
-from simplecommercesync.provider_errors import (
+from simplecommercesync.connections import messages
+from simplecommercesync.connections.access import access_token_for, refreshed_access_token
+from simplecommercesync.connections.authorization import Outcome
+from simplecommercesync.connections.errors import ConnectionUnavailable
+from simplecommercesync.connections.models import Cause, Connection, EventKind, Status, record_event
+from simplecommercesync.connections.refresh import mark_unreadable
+from simplecommercesync.connections.tokens import erase_tokens
+from simplecommercesync.connections.vault import TokenUnreadable, TokenVault
+from simplecommercesync.providers.base import provider_http
+from simplecommercesync.providers.http.errors import (
     ClientMisconfigured,
     ProviderError,
     RateLimited,
     Unauthorized,
     Unreachable,
 )
-
-from . import messages
-from .access import access_token_for, refreshed_access_token
-from .authorization import Outcome
-from .errors import ConnectionUnavailable
-from .models import Cause, Connection, EventKind, Status, record_event
-from .providers import get_provider
-from .providers.base import provider_http
-from .refresh import mark_unreadable
-from .tokens import erase_tokens
-from .vault import TokenUnreadable, TokenVault
+from simplecommercesync.providers.registry import get_provider
 
 
 def disconnect(connection: Connection, by: User) -> Outcome:

@@ -22,7 +22,23 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from simplecommercesync.provider_errors import (
+from simplecommercesync.connections.errors import ConnectionUnavailable
+from simplecommercesync.connections.locks import connection_lock
+from simplecommercesync.connections.models import (
+    RECOVERABLE_CAUSES,
+    Cause,
+    Connection,
+    EventKind,
+    Status,
+    Trouble,
+    record_event,
+)
+from simplecommercesync.connections.oauth import refresh_grant
+from simplecommercesync.connections.signals import connection_healthy, refresh_due
+from simplecommercesync.connections.tokens import sealed_token_fields
+from simplecommercesync.connections.vault import TokenUnreadable, TokenVault
+from simplecommercesync.providers.base import Provider, provider_http
+from simplecommercesync.providers.http.errors import (
     ClientMisconfigured,
     GrantRevoked,
     ProviderError,
@@ -30,16 +46,7 @@ from simplecommercesync.provider_errors import (
     Rejected,
     Unreachable,
 )
-
-from .errors import ConnectionUnavailable
-from .locks import connection_lock
-from .models import RECOVERABLE_CAUSES, Cause, Connection, EventKind, Status, Trouble, record_event
-from .oauth import refresh_grant
-from .providers import get_provider
-from .providers.base import Provider, provider_http
-from .signals import connection_healthy, refresh_due
-from .tokens import sealed_token_fields
-from .vault import TokenUnreadable, TokenVault
+from simplecommercesync.providers.registry import get_provider
 
 ON_DEMAND_MARGIN = timedelta(minutes=5)
 # The periodic pass refreshes a little earlier than calls would, so calls rarely have to wait.

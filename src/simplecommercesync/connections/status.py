@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from simplecommercesync.accounts.models import Workspace
-
-from . import messages
-from .models import Cause, Connection, ConnectionEvent, Status
-from .providers import PROVIDERS
-from .providers.base import Provider
-from .refresh import mark_unreadable
-from .vault import TokenVault
+from simplecommercesync.connections import messages
+from simplecommercesync.connections.models import Cause, Connection, ConnectionEvent, Status
+from simplecommercesync.connections.refresh import mark_unreadable
+from simplecommercesync.connections.vault import TokenVault
+from simplecommercesync.providers.base import Provider
+from simplecommercesync.providers.registry import PROVIDERS
 
 TIMELINE_LENGTH = 12
 

@@ -17,13 +17,12 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from simplecommercesync.provider_errors import ProviderError
-
-from .locks import periodic_pass_lock
-from .models import RECOVERABLE_CAUSES, Connection, OAuthState, Status
-from .operations import prove_access
-from .refresh import PERIODIC_MARGIN, refresh_connection
-from .signals import refresh_due
+from simplecommercesync.connections.locks import periodic_pass_lock
+from simplecommercesync.connections.models import RECOVERABLE_CAUSES, Connection, OAuthState, Status
+from simplecommercesync.connections.operations import prove_access
+from simplecommercesync.connections.refresh import PERIODIC_MARGIN, refresh_connection
+from simplecommercesync.connections.signals import refresh_due
+from simplecommercesync.providers.http.errors import ProviderError
 
 logger = logging.getLogger(__name__)
 # How often a quiet background call checks that each grant still works, so that an uninstall on

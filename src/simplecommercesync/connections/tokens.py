@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from .models import Connection
-from .providers.base import Provider
-from .vault import TokenVault
+from simplecommercesync.connections.models import Connection
+from simplecommercesync.connections.vault import TokenVault
+from simplecommercesync.providers.base import Provider
 
 
 def sealed_token_fields(provider: Provider, token: dict[str, Any], now: datetime) -> dict[str, Any]:

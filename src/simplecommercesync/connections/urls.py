@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from simplecommercesync.connections import views
 
 app_name = "connections"
 

@@ -10,13 +10,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from simplecommercesync.accounts.models import User
 from simplecommercesync.accounts.roles import admin_required
-
-from .authorization import AuthorizationFailed, Outcome, complete_authorization, start_authorization
-from .models import Connection
-from .operations import disconnect, verify_connection
-from .providers import PROVIDERS
-from .providers.base import Provider
-from .status import connection_views
+from simplecommercesync.connections.authorization import (
+    AuthorizationFailed,
+    Outcome,
+    complete_authorization,
+    start_authorization,
+)
+from simplecommercesync.connections.models import Connection
+from simplecommercesync.connections.operations import disconnect, verify_connection
+from simplecommercesync.connections.status import connection_views
+from simplecommercesync.providers.base import Provider
+from simplecommercesync.providers.registry import PROVIDERS
 
 PAGE = "connections:page"
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from simplecommercesync.sync.errors import kind_for
+from simplecommercesync.sync.catalogue import SYNC_TYPES
+from simplecommercesync.sync.engine.errors import kind_for
 from simplecommercesync.sync.models import RecordStatus, SyncRecord, SyncRun
 from simplecommercesync.sync.operations import counts_by_status
-from simplecommercesync.sync.registry import SYNC_TYPES
 
 WINDOW = timedelta(hours=24)
 RECENT_ROWS = 8

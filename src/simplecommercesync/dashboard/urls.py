@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from simplecommercesync.dashboard import views
 
 app_name = "dashboard"
 

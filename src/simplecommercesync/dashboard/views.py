@@ -6,8 +6,7 @@ from django.shortcuts import render
 
 from simplecommercesync.accounts.models import User
 from simplecommercesync.connections.status import dashboard_context
-
-from .activity import sync_activity
+from simplecommercesync.dashboard.activity import sync_activity
 
 
 @login_required

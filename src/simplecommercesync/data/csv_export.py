@@ -14,11 +14,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from simplecommercesync.sync.errors import kind_for
+from simplecommercesync.providers.record_pages import hubspot_record_url, quickbooks_record_url
+from simplecommercesync.sync.catalogue import SyncType
+from simplecommercesync.sync.engine.errors import kind_for
 from simplecommercesync.sync.models import RecordStatus, SyncRecord
-from simplecommercesync.sync.registry import SyncType
-
-from .record_urls import hubspot_record_url, quickbooks_record_url
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER = [

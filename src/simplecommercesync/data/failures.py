@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from simplecommercesync.sync.catalogue import SYNC_TYPES
 from simplecommercesync.sync.models import RecordStatus, SyncRecord
-from simplecommercesync.sync.registry import SYNC_TYPES
 
 RECENT = timedelta(hours=24)
 # Settings → Sync tab that configures each sync type (customers sync as part of invoices).

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from simplecommercesync.providers.record_pages import hubspot_record_url, quickbooks_record_url
 from simplecommercesync.sync.models import PaymentInvoice, SyncRecord
-
-from .record_urls import hubspot_record_url, quickbooks_record_url
 
 
 def payment_invoices(record: SyncRecord) -> list[dict[str, Any]]:

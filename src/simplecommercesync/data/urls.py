@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from simplecommercesync.data import views
 
 app_name = "data"
 

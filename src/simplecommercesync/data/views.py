@@ -21,17 +21,16 @@ from django.views.decorators.http import require_POST
 from simplecommercesync.accounts.models import User
 from simplecommercesync.accounts.next_url import local_next
 from simplecommercesync.accounts.roles import admin_required
+from simplecommercesync.data.csv_export import csv_lines
+from simplecommercesync.data.listing import STATUSES, RecordFilter, page_of, records_of
+from simplecommercesync.data.payment_invoices import payment_invoices
+from simplecommercesync.data.status_counts import status_counts
+from simplecommercesync.data.templatetags.error_text import after_title
+from simplecommercesync.providers.record_pages import hubspot_record_url, quickbooks_record_url
 from simplecommercesync.sync import operations
-from simplecommercesync.sync.errors import kind_for
+from simplecommercesync.sync.catalogue import SYNC_TYPES, SyncType
+from simplecommercesync.sync.engine.errors import kind_for
 from simplecommercesync.sync.models import RecordStatus, SourceSide, SyncRecord
-from simplecommercesync.sync.registry import SYNC_TYPES, SyncType
-
-from .csv_export import csv_lines
-from .listing import STATUSES, RecordFilter, page_of, records_of
-from .payment_invoices import payment_invoices
-from .record_urls import hubspot_record_url, quickbooks_record_url
-from .status_counts import status_counts
-from .templatetags.error_text import after_title
 
 ATTEMPTS_SHOWN = 100
 

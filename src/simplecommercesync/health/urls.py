@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from simplecommercesync.health import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

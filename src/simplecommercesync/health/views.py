@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from .probes import database_ready, queue_ready
+from simplecommercesync.health.probes import database_ready, queue_ready
 
 
 @require_GET

@@ -5,9 +5,8 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from simplecommercesync.task_locks import run_alone
-
-from .alerts import send_failure_digests
+from simplecommercesync.coordination.task_locks import run_alone
+from simplecommercesync.sync.alerts import send_failure_digests
 
 
 @db_periodic_task(crontab(minute="*/5"))

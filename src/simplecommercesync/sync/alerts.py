@@ -21,10 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from simplecommercesync.accounts.models import Role, User, Workspace
-
-from .errors import kind_for
-from .models import FailureDigest, RecordStatus, SyncRecord
-from .registry import SYNC_TYPES
+from simplecommercesync.sync.catalogue import SYNC_TYPES
+from simplecommercesync.sync.engine.errors import kind_for
+from simplecommercesync.sync.models import FailureDigest, RecordStatus, SyncRecord
 
 logger = logging.getLogger(__name__)
 DIGEST_EVERY = timedelta(hours=1)

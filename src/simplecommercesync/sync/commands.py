@@ -10,14 +10,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from simplecommercesync.accounts.models import Workspace
-
-from .engine import drain
-from .models import RecordStatus, SyncRecord
-from .operations import counts_by_status
-from .planning import ACTIONS
-from .polling import poll_workspace, queue_everything
-from .preview import PreviewResult, preview
-from .registry import SYNC_TYPES
+from simplecommercesync.sync.catalogue import SYNC_TYPES
+from simplecommercesync.sync.engine.drain import drain
+from simplecommercesync.sync.engine.planning import ACTIONS
+from simplecommercesync.sync.inbound.hubspot_polling import poll_workspace, queue_everything
+from simplecommercesync.sync.models import RecordStatus, SyncRecord
+from simplecommercesync.sync.operations import counts_by_status
+from simplecommercesync.sync.preview import PreviewResult, preview
 
 
 def pick_workspace(name_or_id: str | None) -> Workspace:

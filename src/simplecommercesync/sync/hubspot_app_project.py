@@ -14,13 +14,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from simplecommercesync.connections.providers.hubspot import HubSpotProvider
-
-from .customers import CONTACT_PROPERTIES
-from .invoices import INVOICE_PROPERTIES, LINE_PROPERTIES
-from .payments import PAYMENT_PROPERTIES
-from .product_fields import DEFAULT_MAPPINGS
-from .quotes import QUOTE_PROPERTIES
+from simplecommercesync.providers.hubspot.connection import HubSpotProvider
+from simplecommercesync.sync.types.customers.sync import CONTACT_PROPERTIES
+from simplecommercesync.sync.types.invoices.to_quickbooks import INVOICE_PROPERTIES, LINE_PROPERTIES
+from simplecommercesync.sync.types.payments.sync import PAYMENT_PROPERTIES
+from simplecommercesync.sync.types.products.fields import DEFAULT_MAPPINGS
+from simplecommercesync.sync.types.quotes.sync import QUOTE_PROPERTIES
 
 PLATFORM_VERSION = "2025.2"
 APP_UID = "simplecommercesync"

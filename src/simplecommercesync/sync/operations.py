@@ -22,15 +22,14 @@ from django.utils import timezone
 
 from simplecommercesync.accounts.models import User, Workspace
 from simplecommercesync.connections.gate import SyncGate
-
-from .engine import build_context
-from .models import INVOICE_STATUSES, InvoiceSyncSettings, RecordStatus, SyncRecord
-from .polling import poll_workspace, queue_everything
-from .preview import PreviewResult
-from .preview import preview as plan_without_writing
-from .registry import SYNC_TYPES, get_sync_type
-from .tasks import wake
-from .tax import refresh_tax_cache as refresh
+from simplecommercesync.sync.catalogue import SYNC_TYPES, get_sync_type
+from simplecommercesync.sync.engine.drain import build_context
+from simplecommercesync.sync.inbound.hubspot_polling import poll_workspace, queue_everything
+from simplecommercesync.sync.mapping.tax import refresh_tax_cache as refresh
+from simplecommercesync.sync.models import INVOICE_STATUSES, InvoiceSyncSettings, RecordStatus, SyncRecord
+from simplecommercesync.sync.preview import PreviewResult
+from simplecommercesync.sync.preview import preview as plan_without_writing
+from simplecommercesync.sync.tasks import wake
 
 
 def _workspace_id(workspace: Workspace | int) -> int:
@@ -148,7 +147,7 @@ def save_invoice_settings(workspace: Workspace | int, by_user: User | None = Non
 
 def save_payment_settings(workspace: Workspace | int, by_user: User | None = None, **fields: Any) -> OperationResult:
     """Save Configuration on Settings → Sync → Payments (turning sync on starts a full sync)."""
-    from .models import PAYMENT_STATUSES, PaymentSyncSettings
+    from simplecommercesync.sync.models import PAYMENT_STATUSES, PaymentSyncSettings
 
     workspace_id = _workspace_id(workspace)
     settings, _ = PaymentSyncSettings.objects.get_or_create(workspace_id=workspace_id)

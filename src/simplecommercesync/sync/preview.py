@@ -25,14 +25,13 @@ from django.utils import timezone
 from simplecommercesync.accounts.models import Workspace
 from simplecommercesync.connections.access import ConnectionUnavailable
 from simplecommercesync.connections.gate import SyncGate, SyncsPaused
-from simplecommercesync.provider_errors import ProviderError
-
-from .engine import SyncContext, build_context, handler_for
-from .models import SourceSide, SyncCursor, SyncRecord
-from .planning import ACTIONS, PlannedRow, PreviewUnavailable
-from .polling import OVERLAP, _chunks, _modified, _not_yet_synced
-from .queue import claimable
-from .registry import SyncType, get_sync_type
+from simplecommercesync.providers.http.errors import ProviderError
+from simplecommercesync.sync.catalogue import SyncType, get_sync_type
+from simplecommercesync.sync.engine.drain import SyncContext, build_context, handler_for
+from simplecommercesync.sync.engine.planning import ACTIONS, PlannedRow, PreviewUnavailable
+from simplecommercesync.sync.engine.queue import claimable
+from simplecommercesync.sync.inbound.hubspot_polling import OVERLAP, _chunks, _modified, _not_yet_synced
+from simplecommercesync.sync.models import SourceSide, SyncCursor, SyncRecord
 
 # A page waits for its preview: beyond this many records it shows the first ones and says so.
 PAGE_LIMIT = 2000

@@ -9,11 +9,10 @@ from django.dispatch import receiver
 
 from simplecommercesync.connections.gate import SyncGate
 from simplecommercesync.connections.signals import account_switched, connection_healthy
-
-from . import errors
-from .line_items import workspaces_with_line_item_changes
-from .models import InvoiceSyncSettings, RecordStatus, SyncRecord, TaxMapping
-from .tasks import catch_up_task, wake
+from simplecommercesync.sync.engine import errors
+from simplecommercesync.sync.models import InvoiceSyncSettings, RecordStatus, SyncRecord, TaxMapping
+from simplecommercesync.sync.tasks import catch_up_task, wake
+from simplecommercesync.sync.types.invoices.line_items import workspaces_with_line_item_changes
 
 logger = logging.getLogger(__name__)
 

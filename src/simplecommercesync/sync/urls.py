@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import quickbooks_views, views
+from simplecommercesync.sync import hubspot_webhook_view as views
+from simplecommercesync.sync import quickbooks_webhook_view as quickbooks_views
 
 app_name = "sync"
 

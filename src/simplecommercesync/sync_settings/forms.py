@@ -13,8 +13,7 @@ from simplecommercesync.sync.models import (
     TaxMapping,
     UnmappedTaxBehavior,
 )
-
-from .tax_choices import TaxChoices
+from simplecommercesync.sync_settings.tax_choices import TaxChoices
 
 INVOICE_STATUS_LABELS = {"draft": "Draft", "open": "Open", "paid": "Paid", "voided": "Voided"}
 # Shown under Sync Direction: one direction at a time, and what switching does.

@@ -12,8 +12,7 @@ from django.shortcuts import redirect, render
 
 from simplecommercesync.sync import operations
 from simplecommercesync.sync.models import PAYMENT_STATUSES, PaymentSyncSettings
-
-from .settings_request import STARTUP_TROUBLE, require_admin, say, user_of
+from simplecommercesync.sync_settings.settings_request import STARTUP_TROUBLE, require_admin, say, user_of
 
 PAYMENT_STATUS_LABELS = {"processing": "Processing", "succeeded": "Succeeded (recommended)", "refunded": "Refunded"}
 

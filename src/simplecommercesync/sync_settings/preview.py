@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from simplecommercesync.accounts.models import User
 from simplecommercesync.accounts.roles import admin_required
 from simplecommercesync.sync import operations
-from simplecommercesync.sync.registry import SYNC_TYPES
+from simplecommercesync.sync.catalogue import SYNC_TYPES
 
 
 @require_POST

@@ -16,8 +16,7 @@ from django.views.decorators.http import require_POST
 
 from simplecommercesync.accounts.roles import admin_required
 from simplecommercesync.connections.gate import SyncsPaused
-from simplecommercesync.provider_errors import ProviderError
-from simplecommercesync.sync import product_operations
+from simplecommercesync.providers.http.errors import ProviderError
 from simplecommercesync.sync.models import (
     ProductFieldMapping,
     ProductSyncSettings,
@@ -25,10 +24,10 @@ from simplecommercesync.sync.models import (
     SyncDirection,
 )
 from simplecommercesync.sync.operations import OperationResult
-from simplecommercesync.sync.product_catalog import full_sync_progress
-from simplecommercesync.sync.product_fields import DEFAULT_MAPPINGS, QUICKBOOKS_ITEM_FIELDS
-
-from .settings_request import require_admin, say, user_of
+from simplecommercesync.sync.types.products import operations as product_operations
+from simplecommercesync.sync.types.products.catalog import full_sync_progress
+from simplecommercesync.sync.types.products.fields import DEFAULT_MAPPINGS, QUICKBOOKS_ITEM_FIELDS
+from simplecommercesync.sync_settings.settings_request import require_admin, say, user_of
 
 DIRECTION_HELP = {
     SyncDirection.HUBSPOT_TO_QUICKBOOKS: "HubSpot is the source of truth: product changes in HubSpot update "

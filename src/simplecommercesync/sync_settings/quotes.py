@@ -18,8 +18,7 @@ from simplecommercesync.sync.models import (
     default_quote_statuses,
 )
 from simplecommercesync.sync.operations import sync_now
-
-from .settings_request import require_admin, say, user_of
+from simplecommercesync.sync_settings.settings_request import require_admin, say, user_of
 
 RECOMMENDED = set(default_quote_statuses())
 QUOTE_STATUS_LABELS = {

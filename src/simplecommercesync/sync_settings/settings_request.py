@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from simplecommercesync.accounts.models import User
 from simplecommercesync.connections.gate import SyncsPaused
 from simplecommercesync.connections.refresh import ConnectionUnavailable
-from simplecommercesync.provider_errors import ProviderError
+from simplecommercesync.providers.http.errors import ProviderError
 
 # What a failed background start or cache refresh may raise; each carries a safe, plain message.
 STARTUP_TROUBLE = (ProviderError, ConnectionUnavailable, SyncsPaused)

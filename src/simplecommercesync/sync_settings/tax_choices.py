@@ -16,8 +16,7 @@ from simplecommercesync.sync.models import (
     TaxModel,
     UnmappedTaxBehavior,
 )
-
-from .accounts_in_use import AccountsInUse
+from simplecommercesync.sync_settings.accounts_in_use import AccountsInUse
 
 NON_US_HIDDEN = (UnmappedTaxBehavior.TAXABLE, UnmappedTaxBehavior.NON_TAXABLE)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import payments, preview, products, quotes, views
+from simplecommercesync.sync_settings import payments, preview, products, quotes, views
 
 app_name = "sync_settings"
 

@@ -15,11 +15,15 @@ from django.views.decorators.http import require_POST
 from simplecommercesync.accounts.roles import admin_required
 from simplecommercesync.sync import operations
 from simplecommercesync.sync.models import InvoiceSyncSettings, TaxMapping, TaxSettings
-
-from .accounts_in_use import accounts_in_use
-from .forms import DIRECTION_HELP, InvoiceSettingsForm, TaxMappingForm, TaxSettingsForm
-from .settings_request import STARTUP_TROUBLE, require_admin, say, user_of
-from .tax_choices import TaxChoices, code_label, rate_label, tax_choices
+from simplecommercesync.sync_settings.accounts_in_use import accounts_in_use
+from simplecommercesync.sync_settings.forms import (
+    DIRECTION_HELP,
+    InvoiceSettingsForm,
+    TaxMappingForm,
+    TaxSettingsForm,
+)
+from simplecommercesync.sync_settings.settings_request import STARTUP_TROUBLE, require_admin, say, user_of
+from simplecommercesync.sync_settings.tax_choices import TaxChoices, code_label, rate_label, tax_choices
 
 # -- Invoices ---------------------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""One call path for every provider: session, call policy, shared rate limits, tokens, typed errors."""

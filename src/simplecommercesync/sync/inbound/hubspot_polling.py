@@ -1,0 +1,202 @@
+"""The polling safety net: HubSpot search on `hs_lastmodifieddate` from a cursor, with overlap.
+
+HubSpot's search index lags behind writes, so each poll reads from `cursor − OVERLAP` and drops
+what it already synced (by id and modification time); the stored cursor is the newest change
+seen but never later than the run's start (singer-io tap-hubspot; dlt `lag`). Full syncs list
+every invoice instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from simplecommercesync.connections.gate import SyncGate
+from simplecommercesync.connections.models import Connection, Status
+from simplecommercesync.providers.http.errors import ProviderError
+from simplecommercesync.providers.hubspot.crm import HubSpotCrm
+from simplecommercesync.sync.catalogue import SYNC_TYPES, SyncType
+from simplecommercesync.sync.engine.clients import open_clients
+from simplecommercesync.sync.engine.queue import upsert_pending
+from simplecommercesync.sync.models import (
+    InvoiceSyncSettings,
+    PaymentSyncSettings,
+    ProductSyncSettings,
+    RecordStatus,
+    RunKind,
+    SyncCursor,
+    SyncDirection,
+    SyncRecord,
+    SyncRun,
+)
+from simplecommercesync.sync.types.products.catalog import poll_quickbooks_items
+
+logger = logging.getLogger(__name__)
+OVERLAP = timedelta(minutes=2)
+CHUNK = 500
+
+
+def _modified(record: dict[str, Any]) -> datetime | None:
+    properties = record.get("properties")
+    raw = properties.get("hs_lastmodifieddate") if isinstance(properties, dict) else None
+    raw = raw or record.get("updatedAt")
+    if not raw:
+        return None
+    text = str(raw)
+    try:
+        if text.isdigit():
+            return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def enabled_sync_types(workspace_id: int) -> list[SyncType]:
+    settings = InvoiceSyncSettings.objects.filter(workspace_id=workspace_id).first()
+    # Invoices are read from HubSpot only while that is their direction (QuickBooks' side: cdc.py).
+    enabled = [SYNC_TYPES["invoices"]] if settings is not None and settings.enabled and (
+        settings.direction == SyncDirection.HUBSPOT_TO_QUICKBOOKS) else []
+    # Products poll HubSpot only when HubSpot is their source of truth (else QuickBooks' CDC, below).
+    if ProductSyncSettings.objects.filter(workspace_id=workspace_id, enabled=True,
+                                          direction=SyncDirection.HUBSPOT_TO_QUICKBOOKS).exists():
+        enabled.append(SYNC_TYPES["products"])
+    if PaymentSyncSettings.objects.filter(workspace_id=workspace_id, enabled=True).exists():
+        enabled.append(SYNC_TYPES["payments"])
+    return enabled
+
+
+def poll_due_workspaces(every: timedelta) -> list[tuple[int, str]]:
+    """Poll each enabled workspace not polled within `every`; returns the drains to wake."""
+    now = timezone.now()
+    to_wake: list[tuple[int, str]] = []
+    workspaces = sorted(
+        set(InvoiceSyncSettings.objects.filter(enabled=True).values_list("workspace_id", flat=True))
+        | set(ProductSyncSettings.objects.filter(enabled=True).values_list("workspace_id", flat=True))
+        | set(PaymentSyncSettings.objects.filter(enabled=True).values_list("workspace_id", flat=True)))
+    for workspace_id in workspaces:
+        if not SyncGate.is_open(workspace_id):
+            continue
+        last = SyncCursor.objects.filter(workspace_id=workspace_id).order_by("-updated_at").first()
+        if last is not None and now - last.updated_at < every:
+            continue
+        try:
+            queued = poll_workspace(workspace_id)
+        except ProviderError as exc:
+            logger.warning("poll of workspace %s failed: %s", workspace_id, exc.message)
+        except Exception:
+            logger.exception("poll of workspace %s failed unexpectedly", workspace_id)
+        else:
+            to_wake.extend((workspace_id, key) for key, count in queued.items() if count)
+    return to_wake
+
+
+def poll_workspace(workspace_id: int, *, kind: str = RunKind.POLL) -> dict[str, int]:
+    """Queue what changed since each cursor; returns records queued per sync type (the caller
+    wakes the drains of those with any)."""
+    polled = [t for t in enabled_sync_types(workspace_id) if t.cursor_property is not None]
+    if not SyncGate.is_open(workspace_id):
+        return {}
+    queued: dict[str, int] = {}
+    if polled:
+        with open_clients(workspace_id) as clients:
+            queued = {t.key: _poll_one(workspace_id, t, clients.portal_id, clients.hubspot, kind) for t in polled}
+    from_quickbooks = poll_quickbooks_items(workspace_id, kind)
+    if from_quickbooks:
+        queued["products"] = queued.get("products", 0) + from_quickbooks
+    return queued
+
+
+def _poll_one(workspace_id: int, sync_type: SyncType, portal_id: str, hubspot: HubSpotCrm, kind: str) -> int:
+    assert sync_type.cursor_property is not None
+    run = SyncRun.objects.create(workspace_id=workspace_id, sync_type=sync_type.key, kind=kind)
+    started = timezone.now()
+    cursor, _ = SyncCursor.objects.get_or_create(
+        workspace_id=workspace_id, sync_type=sync_type.key, source_account=portal_id,
+        name=f"{sync_type.hubspot_object}.{sync_type.cursor_property}",
+    )
+    if cursor.value is None:
+        # A new cursor starts now: what existed before is the full sync's job.
+        cursor.value, cursor.updated_at = started, started
+        cursor.save()
+        run.finished_at = timezone.now()
+        run.note = "cursor started"
+        run.save()
+        return 0
+    newest = cursor.value
+    found = hubspot.search_modified_since(sync_type.hubspot_object, cursor.value - OVERLAP, [sync_type.cursor_property])
+    count = 0
+    for chunk in _chunks(found, CHUNK):
+        stamps = {str(r["id"]): _modified(r) for r in chunk}
+        newest = max([newest, *[s for s in stamps.values() if s is not None]])
+        fresh = _not_yet_synced(workspace_id, sync_type.key, portal_id, stamps)
+        count += upsert_pending(workspace_id, sync_type.key, portal_id, fresh, requested_by=kind)
+    cursor.value = min(newest, started)
+    cursor.updated_at = timezone.now()
+    cursor.save()
+    run.queued, run.finished_at = count, timezone.now()
+    run.save()
+    return count
+
+
+def _not_yet_synced(workspace_id: int, sync_type: str, portal_id: str, stamps: dict[str, datetime | None]) -> list[str]:
+    """The overlap re-reads recent changes: drop those synced after they were last modified."""
+    done = dict(
+        SyncRecord.objects.filter(
+            workspace_id=workspace_id, sync_type=sync_type, source_account=portal_id,
+            source_id__in=list(stamps), status=RecordStatus.SUCCESS,
+        ).values_list("source_id", "last_success_at")
+    )
+    fresh = []
+    for source_id, stamp in stamps.items():
+        synced = done.get(source_id)
+        if synced is None or stamp is None or stamp > synced:
+            fresh.append(source_id)
+    return fresh
+
+
+def _chunks(items: Iterable[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def queue_everything(workspace_id: int, sync_type_key: str, *, requested_by: str = "full",
+                     progress: Callable[[int], None] | None = None) -> int:
+    """Full sync: every HubSpot object of the type, queued (the drain then reads them in batches)."""
+    sync_type = SYNC_TYPES[sync_type_key]
+    if sync_type.full_sync_path:
+        module_name, _, function_name = sync_type.full_sync_path.partition(":")
+        queue_catalog = getattr(importlib.import_module(module_name), function_name)
+        queued: int = queue_catalog(workspace_id, requested_by=requested_by, progress=progress)
+        return queued
+    started = timezone.now()
+    total = 0
+    with open_clients(workspace_id) as clients:
+        portal_id = clients.portal_id
+        for chunk in _chunks(clients.hubspot.list_all(sync_type.hubspot_object, ["hs_lastmodifieddate"]), CHUNK):
+            total += upsert_pending(workspace_id, sync_type.key, portal_id, [str(r["id"]) for r in chunk],
+                                    requested_by=requested_by)
+            if progress is not None:
+                progress(len(chunk))
+    if sync_type.cursor_property:
+        SyncCursor.objects.update_or_create(
+            workspace_id=workspace_id, sync_type=sync_type.key, source_account=portal_id,
+            name=f"{sync_type.hubspot_object}.{sync_type.cursor_property}",
+            defaults={"value": started, "updated_at": timezone.now()},
+        )
+    return total
+
+
+def connected_portal(workspace_id: int) -> str | None:
+    connection = Connection.objects.filter(workspace_id=workspace_id, provider="hubspot", status=Status.CONNECTED).first()
+    return connection.account_id if connection else None
