@@ -200,7 +200,7 @@ class Bench:
         return latencies
 
     def synced_invoice_ids(self, workspace: Any, count: int, skip: int = 0) -> list[str]:
-        from simplecommercesync.sync.models import RecordLink
+        from simplecommercesync.sync.engine.models import RecordLink
 
         ids = RecordLink.objects.filter(workspace_id=workspace.workspace_id, kind="invoice",
                                         quickbooks_id__regex=r"^\d+$").exclude(hubspot_id__startswith="9")
@@ -275,7 +275,7 @@ class Bench:
                           ceiling=300.0, ratio=round(rss / 300, 3))
 
     def p6(self) -> dict[str, Any]:
-        from simplecommercesync.sync.models import SyncRecord
+        from simplecommercesync.sync.engine.models import SyncRecord
 
         from . import product
 

@@ -32,7 +32,8 @@ def workspace_for(name: str, emulators: Emulators) -> BenchWorkspace:
     from simplecommercesync.connections.models import Connection, Status
     from simplecommercesync.connections.tokens import store_token
     from simplecommercesync.providers.registry import get_provider
-    from simplecommercesync.sync.models import InvoiceSyncSettings, TaxSettings, UnmappedTaxBehavior
+    from simplecommercesync.sync.mapping.tax_models import TaxSettings, UnmappedTaxBehavior
+    from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
 
     email = f"bench-{name.lower()}@simplecommercesync.example"
     user = ensure_admin(email, PASSWORD, f"Bench {name}").user
@@ -60,14 +61,14 @@ def sync_everything(workspace: BenchWorkspace, sync_type: str = "invoices") -> s
 
 
 def enable_payment_sync(workspace: BenchWorkspace) -> None:
-    from simplecommercesync.sync.models import PaymentSyncSettings
+    from simplecommercesync.sync.types.payments.models import PaymentSyncSettings
 
     PaymentSyncSettings.objects.update_or_create(workspace_id=workspace.workspace_id, defaults={"enabled": True})
 
 
 def enable_quote_sync(workspace: BenchWorkspace) -> None:
     """Settings → Sync → Quotes on, HubSpot → QuickBooks, the default statuses (APPROVED among them)."""
-    from simplecommercesync.sync.models import QuoteDirection, QuoteSyncSettings
+    from simplecommercesync.sync.types.quotes.models import QuoteDirection, QuoteSyncSettings
 
     QuoteSyncSettings.objects.update_or_create(workspace_id=workspace.workspace_id, defaults={
         "enabled": True, "direction": QuoteDirection.HUBSPOT_TO_QUICKBOOKS})
@@ -77,7 +78,7 @@ def wait_until_settled(workspace: BenchWorkspace, expected: int, timeout_s: floa
                        since: datetime | None = None, sync_type: str = "invoices") -> dict[str, Any]:
     """Waits until `expected` invoice records exist and none is Pending or Processing (attempted
     after `since`, when given); returns counts by status and the last record's finish time."""
-    from simplecommercesync.sync.models import RecordStatus, SyncRecord
+    from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
 
     deadline = time.monotonic() + timeout_s
     rows = SyncRecord.objects.filter(workspace_id=workspace.workspace_id, sync_type=sync_type)
@@ -99,7 +100,7 @@ def wait_until_settled(workspace: BenchWorkspace, expected: int, timeout_s: floa
 
 
 def first_attempt_at(workspace: BenchWorkspace) -> datetime | None:
-    from simplecommercesync.sync.models import SyncRecord
+    from simplecommercesync.sync.engine.models import SyncRecord
 
     value: datetime | None = SyncRecord.objects.filter(
         workspace_id=workspace.workspace_id, sync_type="invoices").aggregate(first=Min("created_at"))["first"]
@@ -109,7 +110,7 @@ def first_attempt_at(workspace: BenchWorkspace) -> datetime | None:
 def seed_synced_rows(workspace: BenchWorkspace, count: int, first_id: int = 9_000_000) -> None:
     """Records and links of invoices synced long ago (ids no portal has), as a workspace that has
     run for years holds them: only our database sees them, which is the point of P4 and P6."""
-    from simplecommercesync.sync.models import LinkKind, RecordLink, RecordStatus, SyncRecord
+    from simplecommercesync.sync.engine.models import LinkKind, RecordLink, RecordStatus, SyncRecord
 
     now = timezone.now()
     statuses = [RecordStatus.SUCCESS] * 18 + [RecordStatus.FAILED, RecordStatus.SUCCESS]
@@ -146,14 +147,14 @@ def session_cookie(workspace: BenchWorkspace) -> dict[str, str]:
 
 
 def link_count(workspace: BenchWorkspace) -> int:
-    from simplecommercesync.sync.models import RecordLink
+    from simplecommercesync.sync.engine.models import RecordLink
 
     return RecordLink.objects.filter(workspace_id=workspace.workspace_id).count()
 
 
 def attempts_since(workspace: BenchWorkspace, since: datetime) -> list[tuple[str, datetime, str]]:
     """(invoice id, finished at, action) of every invoice attempt that ended after `since`."""
-    from simplecommercesync.sync.models import SyncAttempt
+    from simplecommercesync.sync.engine.models import SyncAttempt
 
     rows = (SyncAttempt.objects.filter(record__workspace_id=workspace.workspace_id,
                                        record__sync_type="invoices", finished_at__gte=since)

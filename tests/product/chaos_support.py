@@ -20,14 +20,10 @@ import httpx
 from django.db import connection as db_connection
 from django.db.models import Count
 
-from simplecommercesync.sync.models import (
-    InvoiceSyncSettings,
-    PaymentSyncSettings,
-    RecordStatus,
-    SyncRecord,
-    TaxSettings,
-    UnmappedTaxBehavior,
-)
+from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
+from simplecommercesync.sync.mapping.tax_models import TaxSettings, UnmappedTaxBehavior
+from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
+from simplecommercesync.sync.types.payments.models import PaymentSyncSettings
 
 from .conftest import Providers
 from .test_sync_resilience import worker_env
@@ -209,7 +205,7 @@ def unsettled(world: World) -> dict[str, int]:
 
 def diagnosis(world: World) -> str:
     """Why records are still waiting: each unsettled record's state, and the latest runs' notes."""
-    from simplecommercesync.sync.models import SyncRun
+    from simplecommercesync.sync.engine.models import SyncRun
 
     rows = (SyncRecord.objects.filter(workspace_id=world.workspace_id,
                                       status__in=[RecordStatus.PENDING, RecordStatus.PROCESSING])

@@ -12,9 +12,9 @@ from simplecommercesync.accounts.models import User, Workspace
 from simplecommercesync.connections.models import Connection, Status
 from simplecommercesync.connections.vault import TokenVault
 from simplecommercesync.sync.engine.errors import ErrorKind
+from simplecommercesync.sync.engine.models import AttemptOutcome
 from simplecommercesync.sync.engine.queue import Result, claim, finish, upsert_pending
-from simplecommercesync.sync.models import (
-    AttemptOutcome,
+from simplecommercesync.sync.mapping.tax_models import (
     HubSpotTaxRate,
     QuickBooksCompanyFacts,
     QuickBooksTaxCode,

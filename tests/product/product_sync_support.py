@@ -10,8 +10,9 @@ import pytest
 
 from simplecommercesync.accounts.models import User
 from simplecommercesync.sync.engine.drain import DrainReport, drain
-from simplecommercesync.sync.models import ProductFieldMapping, ProductSyncSettings, SyncDirection, SyncRecord
+from simplecommercesync.sync.engine.models import SyncDirection, SyncRecord
 from simplecommercesync.sync.types.products.catalog import queue_catalog
+from simplecommercesync.sync.types.products.models import ProductFieldMapping, ProductSyncSettings
 
 from .conftest import Providers
 from .test_sync_support import US_PORTAL, US_REALM, World, connect_without_browser

@@ -17,7 +17,7 @@ from simplecommercesync.config import ConfigError, parse_email
 from simplecommercesync.sync.alert_tasks import send_failure_digests_task
 from simplecommercesync.sync.alerts import send_failure_digests
 from simplecommercesync.sync.engine import errors
-from simplecommercesync.sync.models import FailureDigest, RecordStatus, SyncRecord
+from simplecommercesync.sync.engine.models import FailureDigest, RecordStatus, SyncRecord
 
 from .conftest import PASSWORD
 

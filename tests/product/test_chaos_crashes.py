@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from simplecommercesync.accounts.models import User
-from simplecommercesync.sync.models import QuickBooksWrite, RecordStatus, SyncRecord, WriteState
+from simplecommercesync.sync.engine.models import QuickBooksWrite, RecordStatus, SyncRecord, WriteState
 
 from .chaos_support import (
     PACED_WRITES,

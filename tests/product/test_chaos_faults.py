@@ -21,7 +21,7 @@ from simplecommercesync.accounts.models import User
 from simplecommercesync.connections.models import Cause, Connection, Status
 from simplecommercesync.connections.signals import connection_healthy
 from simplecommercesync.sync.engine import errors
-from simplecommercesync.sync.models import RecordStatus, SyncRecord, SyncRun
+from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord, SyncRun
 
 from .chaos_support import (
     ON_POSTGRES,

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from simplecommercesync.accounts.models import User
 from simplecommercesync.connections.models import Connection
-from simplecommercesync.sync.models import SyncRecord
+from simplecommercesync.sync.engine.models import SyncRecord
 
 from .hostile_inputs import MESSAGE, examples, hostile_text, post_forms, tried
 from .test_sync_support import (  # noqa: F401 (fixtures)

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from simplecommercesync.sync.models import RecordStatus
+from simplecommercesync.sync.engine.models import RecordStatus
 
 from .test_sync_support import (  # noqa: F401 (fixtures)
     World,

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simplecommercesync.data.csv_export import FORMULA_STARTS, safe_cell
-from simplecommercesync.sync.models import RecordStatus, SyncRecord
+from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
 
 from .hostile_inputs import SPECIAL_TEXT, examples, hostile_text, tried
 from .test_sync_support import (  # noqa: F401 (fixtures)

@@ -13,11 +13,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from simplecommercesync.sync.engine.queue import upsert_pending
-from simplecommercesync.sync.models import (
-    InvoiceSyncSettings,
+from simplecommercesync.sync.engine.models import (
     QuickBooksWrite,
-    QuoteDirection,
     RecordLink,
     RecordStatus,
     SyncAttempt,
@@ -25,6 +22,9 @@ from simplecommercesync.sync.models import (
     SyncRecord,
     WriteState,
 )
+from simplecommercesync.sync.engine.queue import upsert_pending
+from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
+from simplecommercesync.sync.types.quotes.models import QuoteDirection
 from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
 
 from .test_reverse_tax_by_rate import map_california_sales_tax, quote_lines, taxed_and_untaxed_estimate

@@ -16,7 +16,7 @@ from simplecommercesync.accounts.models import User
 from simplecommercesync.config import OAuthApp
 from simplecommercesync.data.csv_export import safe_cell
 from simplecommercesync.sync.engine import errors
-from simplecommercesync.sync.models import RecordStatus, SyncAttempt, SyncRecord
+from simplecommercesync.sync.engine.models import RecordStatus, SyncAttempt, SyncRecord
 
 from .pages_support import PORTAL, connect_both, failed, settle, signed_in, succeeded
 

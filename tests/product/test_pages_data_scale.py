@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from simplecommercesync.accounts.models import User
-from simplecommercesync.sync.models import RecordStatus, SyncRecord
+from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
 
 from .pages_support import PORTAL, signed_in
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from simplecommercesync.sync.engine.errors import ALL_KINDS
-from simplecommercesync.sync.models import RecordStatus
+from simplecommercesync.sync.engine.models import RecordStatus
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "data.md").read_text()
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "simplecommercesync" / "templates"

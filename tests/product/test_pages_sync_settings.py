@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 
 from simplecommercesync.accounts.models import User
-from simplecommercesync.sync.models import InvoiceSyncSettings, TaxMapping, TaxSettings, UnmappedTaxBehavior
+from simplecommercesync.sync.mapping.tax_models import TaxMapping, TaxSettings, UnmappedTaxBehavior
+from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
 
 from .pages_support import (
     EU_REALM,
@@ -87,7 +88,7 @@ def test_invoice_validation_errors_are_clear_and_keep_the_input(admin: User) -> 
 def test_the_other_direction_is_saved(admin: User) -> None:
     response = signed_in(admin).post(INVOICES, {"direction": "quickbooks_to_hubspot", "status_filter": ["open"]})
     assert response.status_code == 302
-    from simplecommercesync.sync.models import InvoiceSyncSettings
+    from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
 
     assert InvoiceSyncSettings.objects.get(workspace=admin.workspace).direction == "quickbooks_to_hubspot"
 

@@ -13,15 +13,15 @@ import pytest
 
 from simplecommercesync.sync import operations
 from simplecommercesync.sync.engine import errors
-from simplecommercesync.sync.models import (
+from simplecommercesync.sync.engine.models import (
     QuickBooksWrite,
-    QuoteDirection,
     RecordLink,
     RecordStatus,
     SyncAttempt,
     SyncRecord,
     WriteState,
 )
+from simplecommercesync.sync.types.quotes.models import QuoteDirection
 from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
 
 from .test_hubspot_create_once import (

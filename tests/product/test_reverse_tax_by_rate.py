@@ -10,13 +10,9 @@ from typing import Any
 import pytest
 
 from simplecommercesync.sync import operations
-from simplecommercesync.sync.models import (
-    QuoteDirection,
-    RecordStatus,
-    ReverseUnmappedTaxBehavior,
-    TaxMapping,
-    TaxSettings,
-)
+from simplecommercesync.sync.engine.models import RecordStatus
+from simplecommercesync.sync.mapping.tax_models import ReverseUnmappedTaxBehavior, TaxMapping, TaxSettings
+from simplecommercesync.sync.types.quotes.models import QuoteDirection
 from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
 
 from .test_sync_quotes import hs_product, quote_record, quotes_on, settle

@@ -16,14 +16,10 @@ import pytest
 
 from emulator_core.server import ServerThread
 from simplecommercesync.accounts.models import User
-from simplecommercesync.sync.models import (
-    InvoiceSyncSettings,
-    PaymentSyncSettings,
-    RecordStatus,
-    SyncRecord,
-    TaxSettings,
-    UnmappedTaxBehavior,
-)
+from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
+from simplecommercesync.sync.mapping.tax_models import TaxSettings, UnmappedTaxBehavior
+from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
+from simplecommercesync.sync.types.payments.models import PaymentSyncSettings
 
 from .chaos_support import (
     ON_POSTGRES,

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import resolve
 
 from simplecommercesync.accounts.models import Role, User, Workspace
-from simplecommercesync.sync.models import RecordStatus
+from simplecommercesync.sync.engine.models import RecordStatus
 
 from .url_catalogue import (
     OBJECT_MAKERS,

@@ -16,7 +16,7 @@ from django.test import Client
 from simplecommercesync.connections.keys import rotate_all_tokens
 from simplecommercesync.connections.models import Connection
 from simplecommercesync.connections.vault import TokenVault
-from simplecommercesync.sync.models import RecordStatus, SyncAttempt, SyncRecord
+from simplecommercesync.sync.engine.models import RecordStatus, SyncAttempt, SyncRecord
 
 from .conftest import HUBSPOT_TEST_APP, QUICKBOOKS_TEST_APP
 from .test_sync_support import (  # noqa: F401 (fixtures)

@@ -6,7 +6,7 @@ import pytest
 from rich.console import Console
 
 from simplecommercesync.sync import commands
-from simplecommercesync.sync.models import RecordStatus
+from simplecommercesync.sync.engine.models import RecordStatus
 
 from .test_sync_support import (  # noqa: F401 (fixtures)
     World,

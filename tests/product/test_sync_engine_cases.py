@@ -23,14 +23,8 @@ from emulator_core.server import ServerThread
 from simplecommercesync.accounts.models import User
 from simplecommercesync.sync import operations
 from simplecommercesync.sync.engine.drain import DrainReport, drain
-from simplecommercesync.sync.models import (
-    QuickBooksTaxCode,
-    QuickBooksWrite,
-    RecordLink,
-    RecordStatus,
-    SyncRecord,
-    TaxMapping,
-)
+from simplecommercesync.sync.engine.models import QuickBooksWrite, RecordLink, RecordStatus, SyncRecord
+from simplecommercesync.sync.mapping.tax_models import QuickBooksTaxCode, TaxMapping
 
 from . import test_sync_support as support
 from .conftest import Providers, wire_providers

@@ -14,8 +14,8 @@ from django.db import connection as db_connection
 
 from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.drain import MAX_UNEXPECTED
+from simplecommercesync.sync.engine.models import RecordStatus, SyncAttempt, SyncRecord
 from simplecommercesync.sync.mapping import customer_creation
-from simplecommercesync.sync.models import RecordStatus, SyncAttempt, SyncRecord
 
 from .test_sync_resilience import invoices_with_known_customer
 from .test_sync_support import (  # noqa: F401 (fixtures)

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from simplecommercesync.sync.engine import errors
-from simplecommercesync.sync.models import RecordLink, RecordStatus, SyncAttempt, SyncRecord
+from simplecommercesync.sync.engine.models import RecordLink, RecordStatus, SyncAttempt, SyncRecord
 
 from .test_sync_support import (  # noqa: F401 (fixtures)
     World,

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from simplecommercesync.sync.models import RecordStatus, SyncRecord
+from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
 
 from .test_sync_support import (  # noqa: F401 (fixtures)
     World,

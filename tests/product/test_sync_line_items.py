@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from simplecommercesync.sync.models import LineItemChange, RecordStatus, SyncAttempt
+from simplecommercesync.sync.engine.models import RecordStatus, SyncAttempt
+from simplecommercesync.sync.types.invoices.models import LineItemChange
 
 from .test_sync_support import (  # noqa: F401 (fixtures)
     World,
@@ -68,8 +69,8 @@ def test_the_periodic_sweep_finds_work_whose_wake_up_was_lost(world: World) -> N
 
     from django.utils import timezone
 
+    from simplecommercesync.sync.engine.models import SyncRecord
     from simplecommercesync.sync.engine.queue import due_drains
-    from simplecommercesync.sync.models import SyncRecord
 
     now = timezone.now()
     world.queue("1", "2")

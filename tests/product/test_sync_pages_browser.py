@@ -8,13 +8,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from simplecommercesync.sync.models import (
-    InvoiceSyncSettings,
-    RecordStatus,
-    SyncRecord,
-    TaxMapping,
-    TaxSettings,
-)
+from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
+from simplecommercesync.sync.mapping.tax_models import TaxMapping, TaxSettings
+from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
 
 from .conftest import sign_in_browser
 from .provider_pages import flash_text

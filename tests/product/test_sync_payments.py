@@ -12,18 +12,12 @@ from typing import Any
 import pytest
 
 from simplecommercesync.sync.engine import errors
+from simplecommercesync.sync.engine.models import RecordStatus, SyncAttempt, SyncRecord
 from simplecommercesync.sync.engine.queue import upsert_pending
 from simplecommercesync.sync.inbound.hubspot_polling import poll_due_workspaces
-from simplecommercesync.sync.models import (
-    InvoiceSyncSettings,
-    PaymentInvoice,
-    PaymentSyncSettings,
-    RecordStatus,
-    SyncAttempt,
-    SyncRecord,
-    TaxSettings,
-    UnmappedTaxBehavior,
-)
+from simplecommercesync.sync.mapping.tax_models import TaxSettings, UnmappedTaxBehavior
+from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
+from simplecommercesync.sync.types.payments.models import PaymentInvoice, PaymentSyncSettings
 
 from .test_sync_support import (  # noqa: F401 (fixtures)
     World,
@@ -341,7 +335,7 @@ def test_429_and_5xx_are_retried_without_duplicate_payments(payworld: World) -> 
 
 def test_preview_plans_payments_without_writing(payworld: World) -> None:
     from simplecommercesync.sync.catalogue import SYNC_TYPES
-    from simplecommercesync.sync.models import QuickBooksWrite, RecordLink
+    from simplecommercesync.sync.engine.models import QuickBooksWrite, RecordLink
     from simplecommercesync.sync.preview import build_context
     from simplecommercesync.sync.types.payments.sync import PaymentSync
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from simplecommercesync.sync.models import PaymentSyncSettings, RecordStatus
+from simplecommercesync.sync.engine.models import RecordStatus
+from simplecommercesync.sync.types.payments.models import PaymentSyncSettings
 
 from .conftest import sign_in_browser
 from .provider_pages import flash_text

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
 from simplecommercesync.sync.engine.queue import upsert_pending
-from simplecommercesync.sync.models import PaymentSyncSettings, RecordStatus, SyncRecord
+from simplecommercesync.sync.types.payments.models import PaymentSyncSettings
 
 from .test_sync_support import (  # noqa: F401 (fixtures)
     World,

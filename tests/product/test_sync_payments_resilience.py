@@ -13,8 +13,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from simplecommercesync.sync.engine.models import (
+    QuickBooksWrite,
+    RecordLink,
+    RecordStatus,
+    SyncRecord,
+    WriteState,
+)
 from simplecommercesync.sync.engine.queue import upsert_pending
-from simplecommercesync.sync.models import QuickBooksWrite, RecordLink, RecordStatus, SyncRecord, WriteState
 
 from .test_sync_payments import assert_balances_match, pay, payworld_fixture, setup_invoice  # noqa: F401 (fixture)
 from .test_sync_resilience import LinkTableLock, worker_env

@@ -13,7 +13,13 @@ import pytest
 from rich.console import Console
 
 from simplecommercesync.sync import commands, operations
-from simplecommercesync.sync.models import QuickBooksWrite, RecordLink, RecordStatus, SyncAttempt, SyncRecord
+from simplecommercesync.sync.engine.models import (
+    QuickBooksWrite,
+    RecordLink,
+    RecordStatus,
+    SyncAttempt,
+    SyncRecord,
+)
 from simplecommercesync.sync.preview import PreviewResult
 
 from .conftest import sign_in_browser

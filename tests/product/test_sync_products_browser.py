@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 
 from simplecommercesync.accounts.models import Role, User
 from simplecommercesync.sync.engine.drain import drain
-from simplecommercesync.sync.models import ProductFieldMapping, ProductSyncSettings, SyncDirection, SyncRecord
+from simplecommercesync.sync.engine.models import SyncDirection, SyncRecord
+from simplecommercesync.sync.types.products.models import ProductFieldMapping, ProductSyncSettings
 
 from .conftest import PASSWORD, sign_in_browser
 from .product_sync_support import ProductWorld, build_product_world

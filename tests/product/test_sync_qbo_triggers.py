@@ -16,16 +16,11 @@ from django.utils import timezone
 from simplecommercesync.connections.models import Connection, Status
 from simplecommercesync.providers.quickbooks.webhooks import signature_valid
 from simplecommercesync.sync.engine import errors
+from simplecommercesync.sync.engine.models import RecordStatus, SyncCursor, SyncDirection, SyncRecord
+from simplecommercesync.sync.inbound.models import QuickBooksWebhookEvent
 from simplecommercesync.sync.inbound.quickbooks_cdc import CURSOR_NAME, CURSOR_TYPE, poll_workspace_changes
-from simplecommercesync.sync.models import (
-    InvoiceSyncSettings,
-    QuickBooksWebhookEvent,
-    QuoteDirection,
-    RecordStatus,
-    SyncCursor,
-    SyncDirection,
-    SyncRecord,
-)
+from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
+from simplecommercesync.sync.types.quotes.models import QuoteDirection
 
 from .test_sync_quotes import hs_product, qb_estimate, quotes_on
 from .test_sync_support import (  # noqa: F401 (fixtures)

@@ -9,14 +9,8 @@ from typing import Any
 import pytest
 
 from simplecommercesync.sync.engine import errors
-from simplecommercesync.sync.models import (
-    QuoteDirection,
-    QuoteSyncSettings,
-    RecordLink,
-    RecordStatus,
-    SyncAttempt,
-    SyncRecord,
-)
+from simplecommercesync.sync.engine.models import RecordLink, RecordStatus, SyncAttempt, SyncRecord
+from simplecommercesync.sync.types.quotes.models import QuoteDirection, QuoteSyncSettings
 from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
 
 from .test_sync_support import (  # noqa: F401 (fixtures)

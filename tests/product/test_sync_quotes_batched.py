@@ -12,15 +12,15 @@ from django.utils import timezone
 
 from simplecommercesync.sync.catalogue import get_sync_type
 from simplecommercesync.sync.engine.drain import build_context
-from simplecommercesync.sync.models import (
+from simplecommercesync.sync.engine.models import (
     QuickBooksWrite,
-    QuoteDirection,
     RecordLink,
     RecordStatus,
     SyncAttempt,
     SyncRecord,
     WriteState,
 )
+from simplecommercesync.sync.types.quotes.models import QuoteDirection
 from simplecommercesync.sync.types.quotes.sync import REPLAYED_NOTE, QuoteSync, queue_quote_changes
 
 from .test_hubspot_create_once import estimate_count

@@ -7,7 +7,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from simplecommercesync.sync.models import QuoteDirection, QuoteSyncSettings, RecordStatus, SyncRecord
+from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
+from simplecommercesync.sync.types.quotes.models import QuoteDirection, QuoteSyncSettings
 from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
 
 from .conftest import sign_in_browser

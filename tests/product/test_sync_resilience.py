@@ -19,7 +19,13 @@ from django.utils import timezone
 
 from simplecommercesync.connections.models import Connection, Status
 from simplecommercesync.connections.signals import connection_healthy
-from simplecommercesync.sync.models import QuickBooksWrite, RecordLink, RecordStatus, SyncRecord, WriteState
+from simplecommercesync.sync.engine.models import (
+    QuickBooksWrite,
+    RecordLink,
+    RecordStatus,
+    SyncRecord,
+    WriteState,
+)
 
 from .conftest import HUBSPOT_TEST_APP, QUICKBOOKS_TEST_APP
 from .test_sync_support import (  # noqa: F401 (fixtures)

@@ -24,7 +24,9 @@ from simplecommercesync.connections.models import Connection, Status
 from simplecommercesync.connections.vault import TokenVault
 from simplecommercesync.providers.registry import PROVIDERS
 from simplecommercesync.sync.catalogue import SYNC_TYPES
-from simplecommercesync.sync.models import ProductFieldMapping, RecordStatus, SyncRecord, TaxMapping
+from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
+from simplecommercesync.sync.mapping.tax_models import TaxMapping
+from simplecommercesync.sync.types.products.models import ProductFieldMapping
 
 PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 # The product's own apps: what "no partial write" is checked against (sessions and login

@@ -23,7 +23,7 @@ from django.utils import timezone
 from simplecommercesync.accounts.models import Role, User, Workspace
 from simplecommercesync.sync.catalogue import SYNC_TYPES
 from simplecommercesync.sync.engine.errors import kind_for
-from simplecommercesync.sync.models import FailureDigest, RecordStatus, SyncRecord
+from simplecommercesync.sync.engine.models import FailureDigest, RecordStatus, SyncRecord
 
 logger = logging.getLogger(__name__)
 DIGEST_EVERY = timedelta(hours=1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simplecommercesync.sync.models import LinkKind, SyncDirection
+from simplecommercesync.sync.engine.models import LinkKind, SyncDirection
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ CUSTOMERS = SyncType(
     batch_size=100,
     webhook_object_type_id="0-1",
     webhook_prefix="contact",
-    handler_path="simplecommercesync.sync.types.customers.sync:CustomerSync",
+    handler_path="simplecommercesync.sync.mapping.customers:CustomerSync",
     # Customers sync with their invoices; their errors are explained there.
     docs_page="invoices.md",
     error_kinds=("customer_email_missing", "customer_not_found", "source_deleted"),

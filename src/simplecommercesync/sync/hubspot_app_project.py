@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simplecommercesync.providers.hubspot.connection import HubSpotProvider
-from simplecommercesync.sync.types.customers.sync import CONTACT_PROPERTIES
+from simplecommercesync.sync.mapping.customers import CONTACT_PROPERTIES
 from simplecommercesync.sync.types.invoices.to_quickbooks import INVOICE_PROPERTIES, LINE_PROPERTIES
 from simplecommercesync.sync.types.payments.sync import PAYMENT_PROPERTIES
 from simplecommercesync.sync.types.products.fields import DEFAULT_MAPPINGS

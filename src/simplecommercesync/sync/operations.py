@@ -24,12 +24,13 @@ from simplecommercesync.accounts.models import User, Workspace
 from simplecommercesync.connections.gate import SyncGate
 from simplecommercesync.sync.catalogue import SYNC_TYPES, get_sync_type
 from simplecommercesync.sync.engine.drain import build_context
+from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
 from simplecommercesync.sync.inbound.hubspot_polling import poll_workspace, queue_everything
 from simplecommercesync.sync.mapping.tax import refresh_tax_cache as refresh
-from simplecommercesync.sync.models import INVOICE_STATUSES, InvoiceSyncSettings, RecordStatus, SyncRecord
 from simplecommercesync.sync.preview import PreviewResult
 from simplecommercesync.sync.preview import preview as plan_without_writing
 from simplecommercesync.sync.tasks import wake
+from simplecommercesync.sync.types.invoices.models import INVOICE_STATUSES, InvoiceSyncSettings
 
 
 def _workspace_id(workspace: Workspace | int) -> int:
@@ -147,7 +148,7 @@ def save_invoice_settings(workspace: Workspace | int, by_user: User | None = Non
 
 def save_payment_settings(workspace: Workspace | int, by_user: User | None = None, **fields: Any) -> OperationResult:
     """Save Configuration on Settings → Sync → Payments (turning sync on starts a full sync)."""
-    from simplecommercesync.sync.models import PAYMENT_STATUSES, PaymentSyncSettings
+    from simplecommercesync.sync.types.payments.models import PAYMENT_STATUSES, PaymentSyncSettings
 
     workspace_id = _workspace_id(workspace)
     settings, _ = PaymentSyncSettings.objects.get_or_create(workspace_id=workspace_id)

@@ -28,10 +28,10 @@ from simplecommercesync.connections.gate import SyncGate, SyncsPaused
 from simplecommercesync.providers.http.errors import ProviderError
 from simplecommercesync.sync.catalogue import SyncType, get_sync_type
 from simplecommercesync.sync.engine.drain import SyncContext, build_context, handler_for
+from simplecommercesync.sync.engine.models import SourceSide, SyncCursor, SyncRecord
 from simplecommercesync.sync.engine.planning import ACTIONS, PlannedRow, PreviewUnavailable
 from simplecommercesync.sync.engine.queue import claimable
 from simplecommercesync.sync.inbound.hubspot_polling import OVERLAP, _chunks, _modified, _not_yet_synced
-from simplecommercesync.sync.models import SourceSide, SyncCursor, SyncRecord
 
 # A page waits for its preview: beyond this many records it shows the first ones and says so.
 PAGE_LIMIT = 2000

@@ -13,9 +13,9 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from simplecommercesync.connections.gate import SyncGate
 from simplecommercesync.connections.signals import connection_healthy
 from simplecommercesync.coordination.task_locks import run_alone
+from simplecommercesync.sync.engine.models import RunKind
 from simplecommercesync.sync.engine.queue import lease_length
 from simplecommercesync.sync.inbound.quickbooks_cdc import poll_due, poll_workspace_changes
-from simplecommercesync.sync.models import RunKind
 from simplecommercesync.sync.tasks import _poll_every_seconds, wake
 
 

@@ -16,8 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from simplecommercesync.providers.quickbooks.webhooks import PayloadError, read_changes, signature_valid
+from simplecommercesync.sync.inbound.models import QuickBooksWebhookEvent
 from simplecommercesync.sync.inbound.quickbooks_triggers import FOLLOWED, queue_quickbooks_changes
-from simplecommercesync.sync.models import QuickBooksWebhookEvent
 from simplecommercesync.sync.tasks import wake
 
 logger = logging.getLogger(__name__)

@@ -10,9 +10,11 @@ from django.dispatch import receiver
 from simplecommercesync.connections.gate import SyncGate
 from simplecommercesync.connections.signals import account_switched, connection_healthy
 from simplecommercesync.sync.engine import errors
-from simplecommercesync.sync.models import InvoiceSyncSettings, RecordStatus, SyncRecord, TaxMapping
+from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
+from simplecommercesync.sync.mapping.tax_models import TaxMapping
 from simplecommercesync.sync.tasks import catch_up_task, wake
 from simplecommercesync.sync.types.invoices.line_items import workspaces_with_line_item_changes
+from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
 
 logger = logging.getLogger(__name__)
 

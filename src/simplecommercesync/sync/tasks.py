@@ -13,9 +13,9 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from simplecommercesync.coordination.task_locks import run_alone
 from simplecommercesync.sync.engine.drain import drain
+from simplecommercesync.sync.engine.models import RunKind
 from simplecommercesync.sync.engine.queue import due_drains, lease_length
 from simplecommercesync.sync.inbound.hubspot_polling import poll_due_workspaces, poll_workspace
-from simplecommercesync.sync.models import RunKind
 from simplecommercesync.sync.types.invoices.line_items import workspaces_with_line_item_changes
 
 logger = logging.getLogger(__name__)

@@ -29,6 +29,14 @@ from simplecommercesync.providers.quickbooks.accounting import QuickBooksAccount
 from simplecommercesync.sync.catalogue import SyncType, get_sync_type
 from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.clients import open_clients
+from simplecommercesync.sync.engine.models import (
+    AttemptOutcome,
+    RecordStatus,
+    RunKind,
+    SyncAttempt,
+    SyncRecord,
+    SyncRun,
+)
 from simplecommercesync.sync.engine.queue import (
     Claim,
     Result,
@@ -40,14 +48,6 @@ from simplecommercesync.sync.engine.queue import (
     release,
 )
 from simplecommercesync.sync.mapping.customer_creation import CustomerCreationBusy
-from simplecommercesync.sync.models import (
-    AttemptOutcome,
-    RecordStatus,
-    RunKind,
-    SyncAttempt,
-    SyncRecord,
-    SyncRun,
-)
 
 logger = logging.getLogger(__name__)
 # After this many unexpected crashes in a row a record fails instead of retrying forever.

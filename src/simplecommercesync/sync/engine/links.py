@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.drain import SyncContext
+from simplecommercesync.sync.engine.models import AttemptOutcome, QuickBooksWrite, RecordLink, WriteState
 from simplecommercesync.sync.engine.queue import Result
-from simplecommercesync.sync.models import AttemptOutcome, QuickBooksWrite, RecordLink, WriteState
 
 
 def links_by_hubspot_id(context: SyncContext, kind: str, hubspot_ids: Iterable[str]) -> dict[str, RecordLink]:

@@ -25,7 +25,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from simplecommercesync.sync.engine.errors import ErrorKind
-from simplecommercesync.sync.models import AttemptOutcome, RecordStatus, SourceSide, SyncAttempt, SyncRecord
+from simplecommercesync.sync.engine.models import (
+    AttemptOutcome,
+    RecordStatus,
+    SourceSide,
+    SyncAttempt,
+    SyncRecord,
+)
 
 LEASE = timedelta(minutes=2)  # the default of SCS_SYNC_LEASE_SECONDS
 FIRST_BACKOFF = timedelta(seconds=5)

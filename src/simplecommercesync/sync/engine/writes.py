@@ -22,7 +22,7 @@ from django.utils import timezone
 from simplecommercesync.providers.quickbooks.accounting import BatchOperation
 from simplecommercesync.providers.quickbooks.limits import BATCH_MAX
 from simplecommercesync.sync.engine.drain import SyncContext
-from simplecommercesync.sync.models import QuickBooksWrite, WriteState
+from simplecommercesync.sync.engine.models import QuickBooksWrite, WriteState
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,7 @@ from simplecommercesync.providers.http.errors import ProviderError
 from simplecommercesync.providers.hubspot.crm import HubSpotCrm
 from simplecommercesync.sync.catalogue import SYNC_TYPES, SyncType
 from simplecommercesync.sync.engine.clients import open_clients
-from simplecommercesync.sync.engine.queue import upsert_pending
-from simplecommercesync.sync.models import (
-    InvoiceSyncSettings,
-    PaymentSyncSettings,
-    ProductSyncSettings,
+from simplecommercesync.sync.engine.models import (
     RecordStatus,
     RunKind,
     SyncCursor,
@@ -34,7 +30,11 @@ from simplecommercesync.sync.models import (
     SyncRecord,
     SyncRun,
 )
+from simplecommercesync.sync.engine.queue import upsert_pending
+from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
+from simplecommercesync.sync.types.payments.models import PaymentSyncSettings
 from simplecommercesync.sync.types.products.catalog import poll_quickbooks_items
+from simplecommercesync.sync.types.products.models import ProductSyncSettings
 
 logger = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=2)

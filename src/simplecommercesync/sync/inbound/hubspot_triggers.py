@@ -6,16 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from simplecommercesync.connections.models import Connection
+from simplecommercesync.sync.engine.models import LinkKind, RecordLink, SyncDirection
 from simplecommercesync.sync.engine.queue import upsert_pending
 from simplecommercesync.sync.inbound.hubspot_events import PortalChanges
-from simplecommercesync.sync.models import (
-    InvoiceSyncSettings,
-    LinkKind,
-    ProductSyncSettings,
-    RecordLink,
-    SyncDirection,
-)
 from simplecommercesync.sync.types.invoices.line_items import note_line_item_changes
+from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
+from simplecommercesync.sync.types.products.models import ProductSyncSettings
 
 
 def workspaces_of_portal(portal_id: str) -> list[int]:
@@ -36,7 +32,7 @@ def product_sync_from_hubspot(workspace_id: int) -> bool:
 
 
 def payment_sync_enabled(workspace_id: int) -> bool:
-    from simplecommercesync.sync.models import PaymentSyncSettings
+    from simplecommercesync.sync.types.payments.models import PaymentSyncSettings
 
     return PaymentSyncSettings.objects.filter(workspace_id=workspace_id, enabled=True).exists()
 

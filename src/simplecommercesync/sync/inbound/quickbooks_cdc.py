@@ -18,8 +18,9 @@ from django.utils import timezone
 from simplecommercesync.connections.gate import SyncGate
 from simplecommercesync.providers.http.errors import ProviderError
 from simplecommercesync.sync.engine.clients import ProviderClients, open_clients
+from simplecommercesync.sync.engine.models import RunKind, SourceSide, SyncCursor, SyncRun
 from simplecommercesync.sync.inbound.quickbooks_triggers import followed_entities, queue_quickbooks_changes
-from simplecommercesync.sync.models import QuoteSyncSettings, RunKind, SourceSide, SyncCursor, SyncRun
+from simplecommercesync.sync.types.quotes.models import QuoteSyncSettings
 from simplecommercesync.sync.types.quotes.sync import queue_quote_changes, quotes_follow
 
 logger = logging.getLogger(__name__)
@@ -107,7 +108,8 @@ def poll_due(every: timedelta) -> set[tuple[int, str]]:
     now = timezone.now()
     wake: set[tuple[int, str]] = set()
     candidates = set(QuoteSyncSettings.objects.filter(enabled=True).values_list("workspace_id", flat=True))
-    from simplecommercesync.sync.models import InvoiceSyncSettings, SyncDirection
+    from simplecommercesync.sync.engine.models import SyncDirection
+    from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
 
     candidates |= set(InvoiceSyncSettings.objects.filter(
         enabled=True, direction=SyncDirection.QUICKBOOKS_TO_HUBSPOT).values_list("workspace_id", flat=True))

@@ -10,16 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from simplecommercesync.connections.models import Connection
+from simplecommercesync.sync.engine.models import LinkKind, RecordLink, SourceSide, SyncDirection, SyncRecord
 from simplecommercesync.sync.engine.queue import upsert_pending
-from simplecommercesync.sync.models import (
-    InvoiceSyncSettings,
-    LinkKind,
-    ProductSyncSettings,
-    RecordLink,
-    SourceSide,
-    SyncDirection,
-    SyncRecord,
-)
+from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
+from simplecommercesync.sync.types.products.models import ProductSyncSettings
 from simplecommercesync.sync.types.quotes.sync import queue_quote_changes, quotes_follow
 
 # The QuickBooks entities some sync type follows (what CDC asks for and webhooks are sorted by).

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.drain import SyncContext
-from simplecommercesync.sync.models import (
+from simplecommercesync.sync.mapping.tax_models import (
     HubSpotTaxRate,
     QuickBooksCompanyFacts,
     QuickBooksTaxCode,

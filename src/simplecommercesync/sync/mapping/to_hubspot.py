@@ -21,23 +21,20 @@ from simplecommercesync.providers.http.failures import NotSent
 from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.drain import SyncContext
 from simplecommercesync.sync.engine.links import NewLink, store_links
-from simplecommercesync.sync.mapping.tax import NON_TAXABLE, TAXABLE, company_facts, tax_settings
-from simplecommercesync.sync.models import (
-    HubSpotTaxRate,
-    LinkKind,
-    QuickBooksTaxCode,
-    QuickBooksWrite,
-    RecordLink,
-    ReverseUnmappedTaxBehavior,
-    TaxMapping,
-    WriteState,
-)
-from simplecommercesync.sync.types.customers.sync import (
+from simplecommercesync.sync.engine.models import LinkKind, QuickBooksWrite, RecordLink, WriteState
+from simplecommercesync.sync.mapping.customers import (
     CONTACT_PROPERTIES,
     contact_fingerprint,
     normalized_email,
 )
-from simplecommercesync.sync.types.invoices.to_quickbooks import (
+from simplecommercesync.sync.mapping.tax import NON_TAXABLE, TAXABLE, company_facts, tax_settings
+from simplecommercesync.sync.mapping.tax_models import (
+    HubSpotTaxRate,
+    QuickBooksTaxCode,
+    ReverseUnmappedTaxBehavior,
+    TaxMapping,
+)
+from simplecommercesync.sync.mapping.write_back import (
     GROUP,
     GROUP_LABEL,
     QB_ID,

@@ -7,7 +7,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import simplecommercesync.sync.models
+import simplecommercesync.sync.types.invoices.models
 
 
 class Migration(migrations.Migration):
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('enabled', models.BooleanField(default=False)),
                 ('direction', models.CharField(choices=[('hubspot_to_quickbooks', 'HubSpot to QuickBooks'), ('quickbooks_to_hubspot', 'QuickBooks to HubSpot')], default='hubspot_to_quickbooks', max_length=32)),
-                ('status_filter', models.JSONField(default=simplecommercesync.sync.models.default_invoice_statuses)),
+                ('status_filter', models.JSONField(default=simplecommercesync.sync.types.invoices.models.default_invoice_statuses)),
                 ('skip_integration_source', models.BooleanField(default=True)),
                 ('sync_void_status', models.BooleanField(default=True)),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),

@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import simplecommercesync.sync.models
+import simplecommercesync.sync.types.payments.models
 
 
 class Migration(migrations.Migration):
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("enabled", models.BooleanField(default=False)),
-                ("status_filter", models.JSONField(default=simplecommercesync.sync.models.default_payment_statuses)),
+                ("status_filter", models.JSONField(default=simplecommercesync.sync.types.payments.models.default_payment_statuses)),
                 ("require_invoice", models.BooleanField(default=True)),
                 ("sync_refunds", models.BooleanField(default=True)),
                 ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),

@@ -6,7 +6,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import simplecommercesync.sync.models
+import simplecommercesync.sync.types.quotes.models
 
 
 class Migration(migrations.Migration):
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                     choices=[("hubspot_to_quickbooks", "HubSpot to QuickBooks"),
                              ("quickbooks_to_hubspot", "QuickBooks to HubSpot"), ("bidirectional", "Bidirectional")],
                     default="hubspot_to_quickbooks", max_length=32)),
-                ("status_filter", models.JSONField(default=simplecommercesync.sync.models.default_quote_statuses)),
+                ("status_filter", models.JSONField(default=simplecommercesync.sync.types.quotes.models.default_quote_statuses)),
                 ("sync_void_status", models.BooleanField(default=True)),
                 ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("updated_by", models.ForeignKey(

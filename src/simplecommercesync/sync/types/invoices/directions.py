@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from simplecommercesync.sync.engine.drain import Batch, SyncContext
+from simplecommercesync.sync.engine.models import AttemptOutcome, SourceSide, SyncDirection, SyncRecord
 from simplecommercesync.sync.engine.planning import PlannedRow, PreviewUnavailable
 from simplecommercesync.sync.engine.queue import Claim, Result
-from simplecommercesync.sync.models import AttemptOutcome, SourceSide, SyncDirection, SyncRecord
 from simplecommercesync.sync.types.invoices.to_hubspot import QuickBooksInvoiceSync
 from simplecommercesync.sync.types.invoices.to_quickbooks import InvoiceSync, invoice_settings
 

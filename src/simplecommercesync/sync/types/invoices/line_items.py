@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from simplecommercesync.sync.engine.drain import SyncContext
 from simplecommercesync.sync.engine.queue import upsert_pending
-from simplecommercesync.sync.models import LineItemChange
+from simplecommercesync.sync.types.invoices.models import LineItemChange
 
 # HubSpot associations v4 batch read takes ≤ 1,000 inputs (since 2025-02-10).
 RESOLVE_BATCH = 1000

@@ -20,6 +20,7 @@ from simplecommercesync.providers.http.errors import Rejected
 from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.drain import Batch, SyncContext
 from simplecommercesync.sync.engine.links import NewLink, link_history, store_links
+from simplecommercesync.sync.engine.models import AttemptOutcome, LinkKind, RecordLink, SyncRecord
 from simplecommercesync.sync.engine.queue import Result
 from simplecommercesync.sync.mapping.to_hubspot import (
     INVOICE_STAMP,
@@ -35,7 +36,6 @@ from simplecommercesync.sync.mapping.to_hubspot import (
     quickbooks_entities,
     wanted_lines,
 )
-from simplecommercesync.sync.models import AttemptOutcome, LinkKind, RecordLink, SyncRecord
 from simplecommercesync.sync.types.invoices.to_quickbooks import InvoiceSyncSettings, invoice_settings
 
 INVOICE_PROPERTIES = ("hs_invoice_status", "hs_number", "hs_currency", "hs_invoice_date", "hs_due_date")

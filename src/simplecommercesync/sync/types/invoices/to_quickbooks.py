@@ -16,8 +16,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from simplecommercesync.providers.http.errors import ProviderError
@@ -30,6 +29,7 @@ from simplecommercesync.sync.engine.links import (
     remade_on_retry,
     store_links,
 )
+from simplecommercesync.sync.engine.models import AttemptOutcome, LinkKind, RecordLink, SyncRecord
 from simplecommercesync.sync.engine.planning import PlannedRow
 from simplecommercesync.sync.engine.queue import Result
 from simplecommercesync.sync.engine.writes import (
@@ -40,16 +40,7 @@ from simplecommercesync.sync.engine.writes import (
     write_batch,
     write_one,
 )
-from simplecommercesync.sync.mapping.line_money import sales_line_money
-from simplecommercesync.sync.mapping.tax import TaxPlan
-from simplecommercesync.sync.models import (
-    AttemptOutcome,
-    InvoiceSyncSettings,
-    LinkKind,
-    RecordLink,
-    SyncRecord,
-)
-from simplecommercesync.sync.types.customers.sync import (
+from simplecommercesync.sync.mapping.customers import (
     CONTACT_PROPERTIES,
     CustomerMatch,
     note_customers,
@@ -57,7 +48,20 @@ from simplecommercesync.sync.types.customers.sync import (
     resolve_customers,
     store_customer_outcomes,
 )
+from simplecommercesync.sync.mapping.items import ItemCatalog
+from simplecommercesync.sync.mapping.line_money import sales_line_money
+from simplecommercesync.sync.mapping.money import check_line_number, money, qbo_date, quantity
+from simplecommercesync.sync.mapping.tax import TaxPlan
+from simplecommercesync.sync.mapping.write_back import (
+    GROUP,
+    GROUP_LABEL,
+    QB_ID,
+    QB_NUMBER,
+    SYNC_STATUS,
+    WRITE_BACK_PROPERTIES,
+)
 from simplecommercesync.sync.types.invoices.line_items import resolve_line_item_changes
+from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
 
 logger = logging.getLogger(__name__)
 
@@ -68,63 +72,11 @@ INVOICE_PROPERTIES = (
 )
 LINE_PROPERTIES = ("name", "quantity", "price", "hs_sku", "hs_product_id", "discount",
                    "hs_discount_percentage", "hs_tax_rate_group_id")
-CENT = Decimal("0.01")
-
-# Write-back properties, created on first use in the "SimpleCommerceSync" group.
-GROUP, GROUP_LABEL = "simplecommercesync", "SimpleCommerceSync"
-QB_ID, QB_NUMBER, SYNC_STATUS = "scs_quickbooks_invoice_id", "scs_quickbooks_invoice_number", "scs_sync_status"
-WRITE_BACK_PROPERTIES = (
-    {"name": QB_ID, "label": "QuickBooks invoice ID", "type": "string", "fieldType": "text"},
-    {"name": QB_NUMBER, "label": "QuickBooks invoice number", "type": "string", "fieldType": "text"},
-    {"name": SYNC_STATUS, "label": "QuickBooks sync status", "type": "string", "fieldType": "text"},
-)
 
 
 def invoice_settings(workspace_id: int) -> InvoiceSyncSettings:
     settings, _ = InvoiceSyncSettings.objects.get_or_create(workspace_id=workspace_id)
     return settings
-
-
-def money(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value or "0")).quantize(CENT)
-    except InvalidOperation:
-        return Decimal("0.00")
-
-
-def check_line_number(value: Any, what: str, line_name: str) -> None:
-    """A line's quantity, price or discount that isn't a finite amount (NaN, Infinity, text, or too
-    large to hold cents) fails the invoice; read as 0.00 it would write a wrong invoice."""
-    if value in (None, ""):
-        return
-    try:
-        finite = Decimal(str(value)).quantize(CENT).is_finite()
-    except InvalidOperation:
-        finite = False
-    if not finite:
-        raise errors.SyncFailure(errors.VALIDATION_ERROR, (
-            f"Line “{line_name}” has {what} {str(value)[:40]!r}, which is not an amount QuickBooks can take: "
-            "correct it in HubSpot, then press Retry Sync."))
-
-
-def quantity(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value if value not in (None, "") else "0")).normalize()
-    except InvalidOperation:
-        return Decimal("0")
-
-
-def qbo_date(value: Any) -> str | None:
-    """HubSpot datetimes come as ISO 8601 or epoch milliseconds; QuickBooks wants YYYY-MM-DD."""
-    if not value:
-        return None
-    text = str(value)
-    try:
-        if text.isdigit():
-            return datetime.fromtimestamp(int(text) / 1000, tz=UTC).date().isoformat()
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
-    except ValueError:
-        return None
 
 
 def fingerprint_of(plan: dict[str, Any]) -> str:
@@ -150,38 +102,6 @@ class Planned:
     outcome: WriteOutcome | None = None
     result: Result | None = None
     changes: dict[str, Any] = field(default_factory=dict)
-
-
-class ItemCatalog:
-    """Per-drain cache of QuickBooks items by exact SKU (QuickBooks' own query ignores case)."""
-
-    def __init__(self, context: SyncContext) -> None:
-        self.context = context
-        self.by_lower: dict[str, list[dict[str, Any]]] = {}
-
-    def load(self, skus: Sequence[str]) -> None:
-        missing = [s for s in dict.fromkeys(skus) if s and s.lower() not in self.by_lower]
-        quote = self.context.quickbooks.quote
-        for start in range(0, len(missing), 40):
-            chunk = missing[start:start + 40]
-            for sku in chunk:
-                self.by_lower[sku.lower()] = []
-            self.context.checkpoint()
-            where = f"Sku IN ({', '.join(quote(s) for s in chunk)}) AND Active IN (true, false)"
-            for item in self.context.quickbooks.query("Item", where):
-                self.by_lower.setdefault(str(item.get("Sku") or "").lower(), []).append(item)
-
-    def find(self, sku: str) -> dict[str, Any]:
-        candidates = self.by_lower.get(sku.lower()) or []
-        exact = sorted((i for i in candidates if i.get("Sku") == sku),
-                       key=lambda i: (not i.get("Active", True), str(i.get("Id"))))
-        if exact:
-            return exact[0]
-        if candidates:
-            other = candidates[0].get("Sku")
-            raise errors.SyncFailure(errors.SKU_NOT_FOUND,
-                                     f"SKU not found: {sku} (QuickBooks has {other} — SKUs match exactly)")
-        raise errors.SyncFailure(errors.SKU_NOT_FOUND, f"SKU not found: {sku}")
 
 
 class InvoiceSync:

@@ -35,6 +35,14 @@ from simplecommercesync.providers.quickbooks.limits import BATCH_MAX
 from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.drain import Batch, SyncContext
 from simplecommercesync.sync.engine.links import NewLink, links_by_hubspot_id, store_links
+from simplecommercesync.sync.engine.models import (
+    AttemptOutcome,
+    LinkKind,
+    RecordLink,
+    RecordStatus,
+    SourceSide,
+    SyncRecord,
+)
 from simplecommercesync.sync.engine.planning import PlannedRow
 from simplecommercesync.sync.engine.queue import Result, upsert_pending
 from simplecommercesync.sync.engine.writes import (
@@ -45,20 +53,11 @@ from simplecommercesync.sync.engine.writes import (
     write_batch,
     write_one,
 )
+from simplecommercesync.sync.mapping.customers import CustomerDirectory, normalized_email
+from simplecommercesync.sync.mapping.money import money, qbo_date
 from simplecommercesync.sync.mapping.tax import TaxPlan
-from simplecommercesync.sync.models import (
-    AttemptOutcome,
-    InvoiceSyncSettings,
-    LinkKind,
-    PaymentInvoice,
-    PaymentSyncSettings,
-    RecordLink,
-    RecordStatus,
-    SourceSide,
-    SyncRecord,
-)
-from simplecommercesync.sync.types.customers.sync import CustomerDirectory, normalized_email
-from simplecommercesync.sync.types.invoices.to_quickbooks import money, qbo_date
+from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
+from simplecommercesync.sync.types.payments.models import PaymentInvoice, PaymentSyncSettings
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,15 @@ from django.utils import timezone
 
 from simplecommercesync.sync.catalogue import PRODUCTS
 from simplecommercesync.sync.engine.drain import build_context
+from simplecommercesync.sync.engine.models import (
+    RecordStatus,
+    RunKind,
+    SourceSide,
+    SyncCursor,
+    SyncRecord,
+    SyncRun,
+)
 from simplecommercesync.sync.engine.queue import upsert_pending
-from simplecommercesync.sync.models import RecordStatus, RunKind, SourceSide, SyncCursor, SyncRecord, SyncRun
 from simplecommercesync.sync.types.products.sync import product_settings, source_side_of
 
 CHUNK = 500

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from simplecommercesync.sync.engine import errors
-from simplecommercesync.sync.models import ProductFieldMapping, ProductTransform
+from simplecommercesync.sync.types.products.models import ProductFieldMapping, ProductTransform
 
 CENT = Decimal("0.01")
 # QuickBooks limits (Intuit "Item" entity reference): Name ≤ 100 characters, Description ≤ 4000.

@@ -13,14 +13,14 @@ from simplecommercesync.connections.gate import SyncGate
 from simplecommercesync.providers.http.errors import ProviderError
 from simplecommercesync.sync.catalogue import PRODUCTS
 from simplecommercesync.sync.engine.drain import build_context
-from simplecommercesync.sync.models import (
+from simplecommercesync.sync.engine.models import SyncDirection
+from simplecommercesync.sync.operations import OperationResult, sync_now
+from simplecommercesync.sync.types.products.fields import QUICKBOOKS_ITEM_FIELDS, RESERVED_HUBSPOT_PROPERTIES
+from simplecommercesync.sync.types.products.models import (
     ProductFieldMapping,
     ProductSyncSettings,
     ProductTransform,
-    SyncDirection,
 )
-from simplecommercesync.sync.operations import OperationResult, sync_now
-from simplecommercesync.sync.types.products.fields import QUICKBOOKS_ITEM_FIELDS, RESERVED_HUBSPOT_PROPERTIES
 from simplecommercesync.sync.types.products.sync import default_income_account
 
 

@@ -24,6 +24,14 @@ from simplecommercesync.providers.http.failures import PartialBatchFailure
 from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.drain import Batch, SyncContext
 from simplecommercesync.sync.engine.links import NewLink, links_by_hubspot_id, store_links
+from simplecommercesync.sync.engine.models import (
+    AttemptOutcome,
+    LinkKind,
+    RecordLink,
+    SourceSide,
+    SyncDirection,
+    SyncRecord,
+)
 from simplecommercesync.sync.engine.planning import PlannedRow
 from simplecommercesync.sync.engine.queue import Result, claimable
 from simplecommercesync.sync.engine.writes import (
@@ -32,15 +40,6 @@ from simplecommercesync.sync.engine.writes import (
     replay_unanswered,
     write_batch,
     write_one,
-)
-from simplecommercesync.sync.models import (
-    AttemptOutcome,
-    LinkKind,
-    ProductSyncSettings,
-    RecordLink,
-    SourceSide,
-    SyncDirection,
-    SyncRecord,
 )
 from simplecommercesync.sync.types.products.fields import (
     FieldMapping,
@@ -52,6 +51,7 @@ from simplecommercesync.sync.types.products.fields import (
     product_values,
     same_values,
 )
+from simplecommercesync.sync.types.products.models import ProductSyncSettings
 
 logger = logging.getLogger(__name__)
 IN_CHUNK = 40  # values per QuickBooks `IN (…)` query, as for invoices' SKU lookups

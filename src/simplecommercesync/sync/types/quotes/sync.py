@@ -35,6 +35,16 @@ from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.clients import open_clients
 from simplecommercesync.sync.engine.drain import Batch, SyncContext
 from simplecommercesync.sync.engine.links import NewLink, link_history, links_by_hubspot_id, store_links
+from simplecommercesync.sync.engine.models import (
+    AttemptOutcome,
+    LinkKind,
+    QuickBooksWrite,
+    RecordLink,
+    SourceSide,
+    SyncRecord,
+    TwoWayState,
+    WriteState,
+)
 from simplecommercesync.sync.engine.planning import PlannedRow
 from simplecommercesync.sync.engine.queue import Result, upsert_pending
 from simplecommercesync.sync.engine.writes import (
@@ -47,7 +57,16 @@ from simplecommercesync.sync.engine.writes import (
     write_batch,
     write_one,
 )
+from simplecommercesync.sync.mapping.customers import (
+    CONTACT_PROPERTIES,
+    CustomerMatch,
+    note_customers,
+    plan_customers,
+    resolve_customers,
+)
+from simplecommercesync.sync.mapping.items import ItemCatalog
 from simplecommercesync.sync.mapping.line_money import sales_line_money
+from simplecommercesync.sync.mapping.money import qbo_date
 from simplecommercesync.sync.mapping.tax import TaxPlan
 from simplecommercesync.sync.mapping.to_hubspot import (
     CLOCK_SKEW,
@@ -72,26 +91,7 @@ from simplecommercesync.sync.mapping.to_hubspot import (
     quickbooks_entities,
     wanted_lines,
 )
-from simplecommercesync.sync.models import (
-    AttemptOutcome,
-    LinkKind,
-    QuickBooksWrite,
-    QuoteDirection,
-    QuoteSyncSettings,
-    RecordLink,
-    SourceSide,
-    SyncRecord,
-    TwoWayState,
-    WriteState,
-)
-from simplecommercesync.sync.types.customers.sync import (
-    CONTACT_PROPERTIES,
-    CustomerMatch,
-    note_customers,
-    plan_customers,
-    resolve_customers,
-)
-from simplecommercesync.sync.types.invoices.to_quickbooks import ItemCatalog, qbo_date
+from simplecommercesync.sync.types.quotes.models import QuoteDirection, QuoteSyncSettings
 
 QUOTE_PROPERTIES = ("hs_title", "hs_expiration_date", "hs_status", "hs_currency", "hs_quote_number",
                     "hs_lastmodifieddate", "hs_object_source", "hs_object_source_id")
