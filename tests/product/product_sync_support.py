@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from simplecommercesync.accounts.models import User
-from simplecommercesync.sync.engine.drain import DrainReport, drain
+from simplecommercesync.sync.engine.drain import DrainReport
 from simplecommercesync.sync.engine.models import SyncDirection, SyncRecord
+from simplecommercesync.sync.tasks import drain
 from simplecommercesync.sync.types.products.catalog import queue_catalog
 from simplecommercesync.sync.types.products.models import ProductFieldMapping, ProductSyncSettings
 

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from simplecommercesync.accounts.models import User
-from simplecommercesync.sync.engine.drain import drain
 from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
+from simplecommercesync.sync.tasks import drain
 
 from .conftest import Providers, sign_in_browser
 from .provider_pages import PORTAL_1, REALM_1, connect_hubspot, connect_quickbooks, flash_text, status_of

@@ -11,7 +11,8 @@ from simplecommercesync.config import ConfigError, load_config
 from simplecommercesync.providers.http.rate_limits import ProviderLimiter
 from simplecommercesync.providers.hubspot.limits import HUBSPOT_LIMITS
 from simplecommercesync.sync.catalogue import SyncType
-from simplecommercesync.sync.engine.drain import SyncContext, build_context, drain
+from simplecommercesync.sync.engine.drain import SyncContext, build_context
+from simplecommercesync.sync.tasks import drain
 
 from .test_sync_resilience import invoices_with_known_customer
 from .test_sync_support import (  # noqa: F401 (fixtures)
@@ -46,7 +47,7 @@ def test_a_drain_uses_one_http_pool_for_both_providers_and_closes_it(world: Worl
     ids = invoices_with_known_customer(world, 2)
     opened: list[SyncContext] = []
 
-    def context_factory(workspace_id: int, sync_type: SyncType) -> SyncContext:
+    def context_factory(workspace_id: int, sync_type: str) -> SyncContext:
         opened.append(build_context(workspace_id, sync_type))
         return opened[-1]
 

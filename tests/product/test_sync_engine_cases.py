@@ -22,9 +22,10 @@ from django.utils import timezone
 from emulator_core.server import ServerThread
 from simplecommercesync.accounts.models import User
 from simplecommercesync.sync import operations
-from simplecommercesync.sync.engine.drain import DrainReport, drain
+from simplecommercesync.sync.engine.drain import DrainReport
 from simplecommercesync.sync.engine.models import QuickBooksWrite, RecordLink, RecordStatus, SyncRecord
 from simplecommercesync.sync.mapping.tax_models import QuickBooksTaxCode, TaxMapping
+from simplecommercesync.sync.tasks import drain
 
 from . import test_sync_support as support
 from .conftest import Providers, wire_providers
@@ -225,7 +226,7 @@ import os, sys
 os.environ["DJANGO_SETTINGS_MODULE"] = "simplecommercesync.settings"
 import django
 django.setup()
-from simplecommercesync.sync.engine.drain import drain
+from simplecommercesync.sync.tasks import drain
 drain(int(sys.argv[1]), "invoices", trigger="worker")
 """
 

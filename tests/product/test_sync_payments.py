@@ -334,7 +334,6 @@ def test_429_and_5xx_are_retried_without_duplicate_payments(payworld: World) -> 
 
 
 def test_preview_plans_payments_without_writing(payworld: World) -> None:
-    from simplecommercesync.sync.catalogue import SYNC_TYPES
     from simplecommercesync.sync.engine.models import QuickBooksWrite, RecordLink
     from simplecommercesync.sync.preview import build_context
     from simplecommercesync.sync.types.payments.sync import PaymentSync
@@ -347,7 +346,7 @@ def test_preview_plans_payments_without_writing(payworld: World) -> None:
     early = pay(payworld, waiting, "20.00")
     failed = pay(payworld, synced, "5.00", status="failed")
     writes, links = QuickBooksWrite.objects.count(), RecordLink.objects.count()
-    context = build_context(payworld.workspace_id, SYNC_TYPES["payments"])
+    context = build_context(payworld.workspace_id, "payments")
     try:
         rows = {r.source_id: r for r in PaymentSync().preview(context, [applied, early, failed])}
     finally:

@@ -39,7 +39,7 @@ import os, sys
 os.environ["DJANGO_SETTINGS_MODULE"] = "simplecommercesync.settings"
 import django
 django.setup()
-from simplecommercesync.sync.engine.drain import drain
+from simplecommercesync.sync.tasks import drain
 drain(int(sys.argv[1]), "payments", trigger="worker")
 """
 

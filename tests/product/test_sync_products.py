@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from simplecommercesync.sync.engine.drain import drain
 from simplecommercesync.sync.engine.models import RecordLink, RecordStatus, SyncDirection, SyncRecord
 from simplecommercesync.sync.inbound.hubspot_polling import poll_workspace
+from simplecommercesync.sync.tasks import drain
 from simplecommercesync.sync.types.products.models import ProductTransform
 
 from .product_sync_support import ProductWorld, build_product_world, product_world_fixture  # noqa: F401

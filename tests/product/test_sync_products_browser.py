@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from simplecommercesync.accounts.models import Role, User
-from simplecommercesync.sync.engine.drain import drain
 from simplecommercesync.sync.engine.models import SyncDirection, SyncRecord
+from simplecommercesync.sync.tasks import drain
 from simplecommercesync.sync.types.products.models import ProductFieldMapping, ProductSyncSettings
 
 from .conftest import PASSWORD, sign_in_browser

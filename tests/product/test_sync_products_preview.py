@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 
 from simplecommercesync.sync import operations
-from simplecommercesync.sync.engine.drain import drain
 from simplecommercesync.sync.engine.models import RecordLink, SyncAttempt, SyncDirection, SyncRecord
+from simplecommercesync.sync.tasks import drain
 from simplecommercesync.sync.types.products.catalog import queue_catalog
 
 from .conftest import sign_in_browser

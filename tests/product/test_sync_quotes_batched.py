@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from simplecommercesync.sync.catalogue import get_sync_type
 from simplecommercesync.sync.engine.drain import build_context
 from simplecommercesync.sync.engine.models import (
     QuickBooksWrite,
@@ -223,7 +222,7 @@ def test_preview_plans_a_batch_of_quotes_with_one_contact_read_and_writes_nothin
     quote_ids = [hs_quote(world, contact, [(sku, "1", "30.00")]) for contact in (*contacts, contacts[1])]
     world.settle_webhooks()
     clear_request_logs(world)
-    context = build_context(world.workspace_id, get_sync_type("quotes"))
+    context = build_context(world.workspace_id, "quotes")
     try:
         rows = QuoteSync().preview(context, quote_ids)
     finally:

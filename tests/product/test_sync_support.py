@@ -15,10 +15,11 @@ import pytest
 
 from emulator_core.server import ServerThread
 from simplecommercesync.accounts.models import User
-from simplecommercesync.sync.engine.drain import DrainReport, drain
+from simplecommercesync.sync.engine.drain import DrainReport
 from simplecommercesync.sync.engine.models import SyncRecord
 from simplecommercesync.sync.engine.queue import upsert_pending
 from simplecommercesync.sync.mapping.tax_models import TaxSettings, UnmappedTaxBehavior
+from simplecommercesync.sync.tasks import drain
 from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
 
 from .conftest import QUICKBOOKS_TEST_APP, Providers, wire_providers

@@ -11,12 +11,12 @@ from rich.table import Table
 
 from simplecommercesync.accounts.models import Workspace
 from simplecommercesync.sync.catalogue import SYNC_TYPES
-from simplecommercesync.sync.engine.drain import drain
 from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
 from simplecommercesync.sync.engine.planning import ACTIONS
 from simplecommercesync.sync.inbound.hubspot_polling import poll_workspace, queue_everything
 from simplecommercesync.sync.operations import counts_by_status
 from simplecommercesync.sync.preview import PreviewResult, preview
+from simplecommercesync.sync.tasks import drain
 
 
 def pick_workspace(name_or_id: str | None) -> Workspace:

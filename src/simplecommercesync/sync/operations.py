@@ -102,7 +102,7 @@ def refresh_tax_cache(workspace: Workspace | int) -> OperationResult:
     reason = SyncGate.closed_because(workspace_id)
     if reason is not None:
         return OperationResult("error", f"Can't refresh: {reason}. Reconnect in Settings → Connections.")
-    context = build_context(workspace_id, SYNC_TYPES["invoices"])
+    context = build_context(workspace_id, "invoices")
     try:
         rates, codes = refresh(context)
     finally:

@@ -27,7 +27,7 @@ from simplecommercesync.connections.access import ConnectionUnavailable
 from simplecommercesync.connections.gate import SyncGate, SyncsPaused
 from simplecommercesync.providers.http.errors import ProviderError
 from simplecommercesync.sync.catalogue import SyncType, get_sync_type
-from simplecommercesync.sync.engine.drain import SyncContext, build_context, handler_for
+from simplecommercesync.sync.engine.drain import SyncContext, build_context
 from simplecommercesync.sync.engine.models import SourceSide, SyncCursor, SyncRecord
 from simplecommercesync.sync.engine.planning import ACTIONS, PlannedRow, PreviewUnavailable
 from simplecommercesync.sync.engine.queue import claimable
@@ -78,7 +78,7 @@ def preview(
     workspace_id = workspace if isinstance(workspace, int) else workspace.pk
     sync_type = get_sync_type(sync_type_key)
     result = PreviewResult(sync_type.key, sync_type.title)
-    handler = handler_for(sync_type)
+    handler = sync_type.handler()
     if not hasattr(handler, "preview"):
         result.unavailable = f"Preview isn't available for {sync_type.title} yet."
         return result
@@ -88,7 +88,7 @@ def preview(
         result.unavailable = f"Syncs are paused: {reason}. Reconnect in Settings → Connections."
         return result
     try:
-        context = build_context(workspace_id, sync_type)
+        context = build_context(workspace_id, sync_type.key)
     except ConnectionUnavailable as exc:
         result.unavailable = f"Can't preview: {exc.message}. Reconnect in Settings → Connections."
         return result

@@ -1,10 +1,12 @@
-"""Huey tasks of the engine: drains woken by triggers, the polling safety net, catch-ups."""
+"""Running the engine: a drain of one sync type of the catalogue, and the Huey tasks that wake
+drains (triggers, retries, the polling safety net, catch-ups)."""
 
 from __future__ import annotations
 
 import logging
 import os
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -12,13 +14,31 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from simplecommercesync.coordination.task_locks import run_alone
-from simplecommercesync.sync.engine.drain import drain
+from simplecommercesync.sync.catalogue import dependents_of, get_sync_type
+from simplecommercesync.sync.engine import drain as engine
 from simplecommercesync.sync.engine.models import RunKind
 from simplecommercesync.sync.engine.queue import due_drains, lease_length
 from simplecommercesync.sync.inbound.hubspot_polling import poll_due_workspaces, poll_workspace
 from simplecommercesync.sync.types.invoices.line_items import workspaces_with_line_item_changes
 
 logger = logging.getLogger(__name__)
+
+
+class CataloguePeers:
+    """How a drain reaches the other sync types: through the catalogue, and by waking their drains."""
+
+    def enabled(self, workspace_id: int, key: str) -> bool:
+        return get_sync_type(key).enabled(workspace_id)
+
+    def wake(self, workspace_id: int, key: str, trigger: str) -> None:
+        wake(workspace_id, key, trigger)
+
+
+def drain(workspace_id: int, sync_type: str, **options: Any) -> engine.DrainReport:
+    """Work the queue of one (workspace, sync type) now: the engine's drain with the type's declaration,
+    the types waiting on it, and the way to the others (options: see `engine.drain`)."""
+    return engine.drain(workspace_id, get_sync_type(sync_type), dependents=dependents_of(sync_type),
+                        peers=CataloguePeers(), **options)
 
 
 def helper_drains() -> int:

@@ -8,12 +8,11 @@ syncs are paused, with a backoff when a provider was unreachable or throttling.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import redis
 from django.db import InterfaceError, OperationalError, connection
@@ -26,9 +25,9 @@ from simplecommercesync.connections.refresh import ConnectionUnavailable
 from simplecommercesync.providers.http.errors import ProviderError, RateLimited, Unauthorized, Unreachable
 from simplecommercesync.providers.hubspot.crm import HubSpotCrm
 from simplecommercesync.providers.quickbooks.accounting import QuickBooksAccounting
-from simplecommercesync.sync.catalogue import SyncType, get_sync_type
 from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.clients import open_clients
+from simplecommercesync.sync.engine.declaration import NoPeers, Peers, SyncHandler, SyncType
 from simplecommercesync.sync.engine.models import (
     AttemptOutcome,
     RecordStatus,
@@ -47,7 +46,6 @@ from simplecommercesync.sync.engine.queue import (
     finish_many,
     release,
 )
-from simplecommercesync.sync.mapping.customer_creation import CustomerCreationBusy
 
 logger = logging.getLogger(__name__)
 # After this many unexpected crashes in a row a record fails instead of retrying forever.
@@ -57,19 +55,13 @@ MAX_UNEXPECTED = 5
 SERVICE_LOST = (OperationalError, InterfaceError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
-class SyncHandler(Protocol):
-    """A sync type's mapping/matching code. It may also have `prepare(context)`, run once per
-    drain before the first claim, to turn its trigger rows into records (invoices: line items)."""
+class RetryLater(Exception):  # noqa: N818 (a request, not an error of the records)
+    """Raised by a handler when its whole batch must wait a moment, through no fault of the records
+    (another drain holds a lock they need): each unfinished record retries with this message."""
 
-    def process(self, context: SyncContext, batch: Batch) -> None: ...
-
-
-def handler_for(sync_type: SyncType) -> SyncHandler:
-    """The sync type's mapping/matching code, imported when first used (registry: `handler_path`)."""
-    module_name, _, class_name = sync_type.handler_path.partition(":")
-    handler_class = getattr(importlib.import_module(module_name), class_name)
-    handler: SyncHandler = handler_class()
-    return handler
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass
@@ -77,7 +69,7 @@ class SyncContext:
     """Everything a handler needs for one drain: the accounts, the clients, per-drain caches."""
 
     workspace_id: int
-    sync_type: SyncType
+    sync_type_key: str
     portal_id: str
     realm_id: str
     hubspot: HubSpotCrm
@@ -90,6 +82,8 @@ class SyncContext:
     on_close: Callable[[], None] | None = None
     # The batch being worked: writes call `hold_lease` with their records before journaling.
     batch: Batch | None = None
+    # The other sync types, by key (is invoice sync on? wake the invoices drain).
+    peers: Peers = field(default_factory=NoPeers)
 
     def checkpoint(self) -> None:
         """Called before every external call: a closed gate stops the drain here."""
@@ -108,11 +102,11 @@ class SyncContext:
             self.on_close = None
 
 
-def build_context(workspace_id: int, sync_type: SyncType) -> SyncContext:
+def build_context(workspace_id: int, sync_type_key: str) -> SyncContext:
     """A context over freshly opened clients; the caller closes it."""
     clients = open_clients(workspace_id)
     return SyncContext(
-        workspace_id=workspace_id, sync_type=sync_type, portal_id=clients.portal_id, realm_id=clients.realm_id,
+        workspace_id=workspace_id, sync_type_key=sync_type_key, portal_id=clients.portal_id, realm_id=clients.realm_id,
         hubspot=clients.hubspot, quickbooks=clients.quickbooks, on_close=clients.close,
     )
 
@@ -183,13 +177,15 @@ class DrainReport:
     next_due: datetime | None = None
 
 
-ContextFactory = Callable[[int, SyncType], SyncContext]
+ContextFactory = Callable[[int, str], SyncContext]
 
 
 def drain(
     workspace_id: int,
-    sync_type_key: str,
+    sync_type: SyncType,
     *,
+    dependents: Sequence[SyncType] = (),
+    peers: Peers | None = None,
     trigger: str = "drain",
     max_batches: int | None = None,
     context_factory: ContextFactory | None = None,
@@ -201,22 +197,24 @@ def drain(
 
     `on_backlog` is called once when a full batch was claimed and more records are still
     claimable: the worker uses it to start more drains on its free threads, which take disjoint
-    batches (claims are exclusive), so one drain's provider round trips overlap another's work."""
-    sync_type = get_sync_type(sync_type_key)
+    batches (claims are exclusive), so one drain's provider round trips overlap another's work.
+    `dependents` are the sync types that wait for this one (`waits_for`); `peers` reaches them."""
+    peers = peers or NoPeers()
     report = DrainReport()
     reason = SyncGate.closed_because(workspace_id)
     if reason is not None:
         report.stopped_because = f"Syncs are paused: {reason}."
         return report
     try:
-        context = (context_factory or build_context)(workspace_id, sync_type)
+        context = (context_factory or build_context)(workspace_id, sync_type.key)
     except (ConnectionUnavailable, Unauthorized) as exc:
         report.stopped_because = str(exc)
         return report
     run = SyncRun.objects.create(workspace_id=workspace_id, sync_type=sync_type.key, kind=run_kind, note=trigger)
     context.run_id = run.pk
     context.trigger = trigger
-    handler = handler_for(sync_type)
+    context.peers = peers
+    handler = sync_type.handler()
 
     # Source ids that succeeded / failed, for the sync types waiting on this one (release_dependents).
     done: tuple[list[str], list[str]] = ([], [])
@@ -267,26 +265,26 @@ def drain(
         run.save()
         context.close()
     report.next_due = _next_due(workspace_id, sync_type.key)
-    release_dependents(workspace_id, sync_type, context.portal_id, *done)
+    release_dependents(workspace_id, sync_type, dependents, peers, context.portal_id, *done)
     return report
 
 
-def release_dependents(workspace_id: int, sync_type: SyncType, portal_id: str,
-                       succeeded: list[str], failed: list[str]) -> None:
+def release_dependents(workspace_id: int, sync_type: SyncType, dependents: Sequence[SyncType], peers: Peers,
+                       portal_id: str, succeeded: list[str], failed: list[str]) -> None:
     """Dependency-aware retries: records of other sync types that wait for these (a payment for
     its invoice) go again by themselves, without anyone pressing Retry."""
     if not (succeeded or failed):
         return
-    from simplecommercesync.sync.catalogue import SYNC_TYPES
-
-    for waiting in SYNC_TYPES.values():
-        if waiting.waits_for != sync_type.key or not waiting.on_dependency_done:
+    for waiting in dependents:
+        if waiting.waits_for != sync_type.key or waiting.on_dependency_done is None:
             continue
-        module_name, _, function_name = waiting.on_dependency_done.partition(":")
         try:
-            getattr(importlib.import_module(module_name), function_name)(workspace_id, portal_id, succeeded, failed)
+            queued = waiting.on_dependency_done(workspace_id, portal_id, succeeded, failed)
         except Exception:  # the drain's own results are stored; a failing hook must not undo them
             logger.exception("releasing %s waiting on %s failed", waiting.key, sync_type.key)
+            continue
+        if queued:
+            peers.wake(workspace_id, waiting.key, f"{sync_type.key.removesuffix('s')}_synced")
 
 
 def _prepare(handler: SyncHandler, context: SyncContext, report: DrainReport) -> bool:
@@ -303,7 +301,7 @@ def _prepare(handler: SyncHandler, context: SyncContext, report: DrainReport) ->
         report.stopped_because = f"The provider refused our authorization ({_plain(exc)})."
         return False
     except ProviderError as exc:  # its rows stay stored; the next drain tries again
-        logger.warning("preparing the %s drain failed: %s", context.sync_type.key, _plain(exc))
+        logger.warning("preparing the %s drain failed: %s", context.sync_type_key, _plain(exc))
     return True
 
 
@@ -320,7 +318,7 @@ def _process(handler: SyncHandler, context: SyncContext, batch: Batch, report: D
     except LeaseLost as exc:
         # Not an error of the records: the drain that holds them now syncs them. Ours that are
         # left go back to the queue (release touches only rows still claimed by this batch).
-        logger.warning("%s drain stalled past its lease: %s", context.sync_type.key, exc)
+        logger.warning("%s drain stalled past its lease: %s", context.sync_type_key, exc)
         release(batch.claim, batch.unfinished())
         return False
     except (Unauthorized, ConnectionUnavailable) as exc:
@@ -346,7 +344,7 @@ def _process(handler: SyncHandler, context: SyncContext, batch: Batch, report: D
     except SERVICE_LOST as exc:
         # Nothing is counted against the records: the batch goes back to the queue untouched, on a
         # fresh connection; if the database is still away, the batch's lease runs out instead.
-        logger.warning("%s drain lost its database or Redis connection: %s", context.sync_type.key, exc)
+        logger.warning("%s drain lost its database or Redis connection: %s", context.sync_type_key, exc)
         connection.close()
         report.stopped_because = "the database or Redis connection was lost; the batch went back to the queue"
         try:
@@ -354,15 +352,13 @@ def _process(handler: SyncHandler, context: SyncContext, batch: Batch, report: D
         except SERVICE_LOST:
             logger.warning("the database is still away; the batch's lease will free its records")
         return True
-    except CustomerCreationBusy:
+    except RetryLater as exc:
         for record in batch.unfinished():
-            batch.finish(record, Result(AttemptOutcome.RETRY, message=(
-                "Another sync of this workspace is still creating QuickBooks customers; this record "
-                "retries by itself.")))
-        report.stopped_because = "customer creation busy"
+            batch.finish(record, Result(AttemptOutcome.RETRY, message=exc.message))
+        report.stopped_because = exc.message
         return True
     except Exception as exc:  # a bug must not wedge the queue: retry a few times, then fail visibly
-        logger.exception("sync handler %s crashed", context.sync_type.key)
+        logger.exception("sync handler %s crashed", context.sync_type_key)
         unfinished = batch.unfinished()
         crashes = _crashes_in_a_row([record.pk for record in unfinished])
         for record in unfinished:

@@ -8,7 +8,6 @@ every invoice instead.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -174,11 +173,8 @@ def queue_everything(workspace_id: int, sync_type_key: str, *, requested_by: str
                      progress: Callable[[int], None] | None = None) -> int:
     """Full sync: every HubSpot object of the type, queued (the drain then reads them in batches)."""
     sync_type = SYNC_TYPES[sync_type_key]
-    if sync_type.full_sync_path:
-        module_name, _, function_name = sync_type.full_sync_path.partition(":")
-        queue_catalog = getattr(importlib.import_module(module_name), function_name)
-        queued: int = queue_catalog(workspace_id, requested_by=requested_by, progress=progress)
-        return queued
+    if sync_type.full_sync is not None:
+        return sync_type.full_sync(workspace_id, requested_by=requested_by, progress=progress)
     started = timezone.now()
     total = 0
     with open_clients(workspace_id) as clients:

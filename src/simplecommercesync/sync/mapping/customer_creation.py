@@ -25,6 +25,7 @@ import redis
 from django.conf import settings
 
 from simplecommercesync.coordination.redis_clients import redis_client
+from simplecommercesync.sync.engine.drain import RetryLater
 
 logger = logging.getLogger(__name__)
 # How long a live holder may keep the others waiting: longer than creates with their retries take.
@@ -33,8 +34,12 @@ WAIT_SECONDS = 120
 HOLD_SECONDS = 15.0
 
 
-class CustomerCreationBusy(Exception):
-    """Another drain kept creating customers for longer than we wait."""
+class CustomerCreationBusy(RetryLater):
+    """Another drain kept creating customers for longer than we wait: the records wait, not fail."""
+
+    def __init__(self) -> None:
+        super().__init__("Another sync of this workspace is still creating QuickBooks customers; this record "
+                         "retries by itself.")
 
 
 @contextmanager
@@ -45,7 +50,7 @@ def customer_creation_lock(workspace_id: int, realm_id: str) -> Iterator[None]:
         lock = redis_client(redis_url).lock(f"scs:customer-creation:{workspace_id}:{realm_id}",
                                             timeout=HOLD_SECONDS, blocking_timeout=WAIT_SECONDS, thread_local=False)
         if not lock.acquire():
-            raise CustomerCreationBusy(f"customer creation of workspace {workspace_id} is busy")
+            raise CustomerCreationBusy()
         try:
             with _renewed(lock):
                 yield

@@ -56,7 +56,6 @@ from simplecommercesync.sync.engine.writes import (
 from simplecommercesync.sync.mapping.customers import CustomerDirectory, normalized_email
 from simplecommercesync.sync.mapping.money import money, qbo_date
 from simplecommercesync.sync.mapping.tax import TaxPlan
-from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
 from simplecommercesync.sync.types.payments.models import PaymentInvoice, PaymentSyncSettings
 
 logger = logging.getLogger(__name__)
@@ -446,15 +445,13 @@ class PaymentSync:
                     f"({invoice_record.note or 'skipped'}). This payment goes by itself as soon as the invoice syncs."))
         missing = [i for i in unsynced if i not in invoice_records]
         if missing and queue_missing:
-            if not InvoiceSyncSettings.objects.filter(workspace_id=context.workspace_id, enabled=True).exists():
+            if not context.peers.enabled(context.workspace_id, "invoices"):
                 raise errors.SyncFailure(errors.INVOICE_NOT_SYNCED, (
                     f"Invoice not synced: {by_id[missing[0]].label} can't sync while Invoice sync is turned off "
                     "(Settings → Sync → Invoices)."))
-            from simplecommercesync.sync.tasks import wake
-
             # The invoice was never queued (made before sync was on): queue it, since we wait for it.
             upsert_pending(context.workspace_id, "invoices", context.portal_id, missing, requested_by="payment")
-            wake(context.workspace_id, "invoices", "payment")
+            context.peers.wake(context.workspace_id, "invoices", "payment")
         names = ", ".join(by_id[i].label for i in unsynced)
         raise Waiting(f"Invoice not synced: waiting for {names} to sync; this payment then goes by itself.")
 
@@ -753,10 +750,8 @@ class PaymentSync:
     @staticmethod
     def _release_voided(context: SyncContext, invoice_ids: list[str]) -> None:
         """The payment no longer holds these voided invoices: QuickBooks now lets them be voided."""
-        from simplecommercesync.sync.tasks import wake
-
         upsert_pending(context.workspace_id, "invoices", context.portal_id, invoice_ids, requested_by="payment")
-        wake(context.workspace_id, "invoices", "payment")
+        context.peers.wake(context.workspace_id, "invoices", "payment")
 
 
 def _label_of(entity: dict[str, Any]) -> str:
@@ -795,9 +790,10 @@ def note_invoices_many(context: SyncContext, noted: Sequence[tuple[SyncRecord, l
 
 
 def invoices_done(workspace_id: int, portal_id: str, succeeded: list[str], failed: list[str]) -> int:
-    """Called by the engine after an invoice drain: payments that waited for a now-synced invoice
-    go by themselves; payments applied to an invoice that failed (e.g. QuickBooks refused to void
-    it while they are applied) are looked at again. Returns how many payments were queued."""
+    """Called by the engine after an invoice drain (`on_dependency_done`): payments that waited for a
+    now-synced invoice go by themselves; payments applied to an invoice that failed (e.g. QuickBooks
+    refused to void it while they are applied) are looked at again. Returns how many payments were
+    queued; the engine then wakes the payments drain."""
     rows = PaymentInvoice.objects.filter(workspace_id=workspace_id, payment_record__source_account=str(portal_id))
     waiting = rows.filter(hubspot_invoice_id__in=succeeded, waiting=True)
     holding = rows.filter(hubspot_invoice_id__in=failed).exclude(quickbooks_invoice_id="")
@@ -805,11 +801,8 @@ def invoices_done(workspace_id: int, portal_id: str, succeeded: list[str], faile
         holding.values_list("payment_record__source_id", flat=True))
     if not source_ids or not PaymentSyncSettings.objects.filter(workspace_id=workspace_id, enabled=True).exists():
         return 0
-    from simplecommercesync.sync.tasks import wake
-
     upsert_pending(workspace_id, "payments", str(portal_id), sorted(source_ids), requested_by="invoice_synced",
                    source_side=SourceSide.HUBSPOT)
-    wake(workspace_id, "payments", "invoice_synced")
     return len(source_ids)
 
 

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from simplecommercesync.sync.catalogue import PRODUCTS
 from simplecommercesync.sync.engine.drain import build_context
 from simplecommercesync.sync.engine.models import (
     RecordStatus,
@@ -44,8 +43,8 @@ def queue_catalog(workspace_id: int, requested_by: str = "full",
     """Queue every product of the source of truth; returns how many."""
     settings = product_settings(workspace_id)
     source = source_side_of(settings.direction)
-    context = build_context(workspace_id, PRODUCTS)
-    run = SyncRun.objects.create(workspace_id=workspace_id, sync_type=PRODUCTS.key, kind=RunKind.FULL,
+    context = build_context(workspace_id, "products")
+    run = SyncRun.objects.create(workspace_id=workspace_id, sync_type="products", kind=RunKind.FULL,
                                  note=requested_by)
     started = timezone.now()
     total = 0
@@ -67,7 +66,7 @@ def queue_catalog(workspace_id: int, requested_by: str = "full",
         cursor_account, name = ((context.portal_id, "products.hs_lastmodifieddate") if source == SourceSide.HUBSPOT
                                 else (context.realm_id, CDC_CURSOR))
         SyncCursor.objects.update_or_create(
-            workspace_id=workspace_id, sync_type=PRODUCTS.key, source_account=cursor_account, name=name,
+            workspace_id=workspace_id, sync_type="products", source_account=cursor_account, name=name,
             defaults={"value": started, "updated_at": timezone.now()})
     finally:
         run.queued, run.finished_at = total, timezone.now()
@@ -80,7 +79,7 @@ def _queue(workspace_id: int, source: str, account: str, ids: list[str], request
            progress: Callable[[int], None] | None) -> int:
     if not ids:
         return 0
-    count = upsert_pending(workspace_id, PRODUCTS.key, account, ids, requested_by=requested_by, source_side=source)
+    count = upsert_pending(workspace_id, "products", account, ids, requested_by=requested_by, source_side=source)
     if progress is not None:
         progress(count)
     return count
@@ -106,10 +105,10 @@ class FullSyncProgress:
 
 def full_sync_progress(workspace_id: int) -> FullSyncProgress | None:
     """How far the latest full product sync got: records it queued that have ended since."""
-    run = SyncRun.objects.filter(workspace_id=workspace_id, sync_type=PRODUCTS.key, kind=RunKind.FULL).first()
+    run = SyncRun.objects.filter(workspace_id=workspace_id, sync_type="products", kind=RunKind.FULL).first()
     if run is None:
         return None
-    rows = SyncRecord.objects.filter(workspace_id=workspace_id, sync_type=PRODUCTS.key, requested_at__gte=run.started_at)
+    rows = SyncRecord.objects.filter(workspace_id=workspace_id, sync_type="products", requested_at__gte=run.started_at)
     counts = {s: rows.filter(status=s).count() for s in RecordStatus}
     done = counts[RecordStatus.SUCCESS] + counts[RecordStatus.FAILED]
     waiting = counts[RecordStatus.PENDING] + counts[RecordStatus.PROCESSING]
@@ -122,11 +121,11 @@ def poll_quickbooks_items(workspace_id: int, kind: str = RunKind.POLL) -> int:
     settings = product_settings(workspace_id)
     if not settings.enabled or source_side_of(settings.direction) != SourceSide.QUICKBOOKS:
         return 0
-    context = build_context(workspace_id, PRODUCTS)
+    context = build_context(workspace_id, "products")
     try:
         started = timezone.now()
         cursor, _ = SyncCursor.objects.get_or_create(
-            workspace_id=workspace_id, sync_type=PRODUCTS.key, source_account=context.realm_id, name=CDC_CURSOR)
+            workspace_id=workspace_id, sync_type="products", source_account=context.realm_id, name=CDC_CURSOR)
         if cursor.value is None:
             # A new cursor starts now: what existed before is the full sync's job.
             cursor.value, cursor.updated_at = started, started
@@ -137,9 +136,9 @@ def poll_quickbooks_items(workspace_id: int, kind: str = RunKind.POLL) -> int:
         changed = context.quickbooks.cdc(["Item"], since).get("Item") or []
         ids = [str(i["Id"]) for i in changed if i.get("Id") is not None]
         fresh = _not_yet_synced(workspace_id, context.realm_id, {str(i["Id"]): i for i in changed if i.get("Id")})
-        run = SyncRun.objects.create(workspace_id=workspace_id, sync_type=PRODUCTS.key, kind=kind,
+        run = SyncRun.objects.create(workspace_id=workspace_id, sync_type="products", kind=kind,
                                      note=f"CDC: {len(ids)} changed, {len(fresh)} to sync")
-        count = upsert_pending(workspace_id, PRODUCTS.key, context.realm_id, fresh, requested_by=kind,
+        count = upsert_pending(workspace_id, "products", context.realm_id, fresh, requested_by=kind,
                                source_side=SourceSide.QUICKBOOKS)
         cursor.value, cursor.updated_at = started, timezone.now()
         cursor.save()
@@ -153,7 +152,7 @@ def poll_quickbooks_items(workspace_id: int, kind: str = RunKind.POLL) -> int:
 def _not_yet_synced(workspace_id: int, realm_id: str, items: dict[str, dict[str, object]]) -> list[str]:
     """The overlap re-reads recent changes: drop items synced after their LastUpdatedTime."""
     done = dict(SyncRecord.objects.filter(
-        workspace_id=workspace_id, sync_type=PRODUCTS.key, source_side=SourceSide.QUICKBOOKS,
+        workspace_id=workspace_id, sync_type="products", source_side=SourceSide.QUICKBOOKS,
         source_account=realm_id, source_id__in=list(items), status=RecordStatus.SUCCESS,
     ).values_list("source_id", "last_success_at"))
     fresh = []

@@ -11,7 +11,6 @@ from django.utils import timezone
 from simplecommercesync.accounts.models import User, Workspace
 from simplecommercesync.connections.gate import SyncGate
 from simplecommercesync.providers.http.errors import ProviderError
-from simplecommercesync.sync.catalogue import PRODUCTS
 from simplecommercesync.sync.engine.drain import build_context
 from simplecommercesync.sync.engine.models import SyncDirection
 from simplecommercesync.sync.operations import OperationResult, sync_now
@@ -73,7 +72,7 @@ def start_full_sync(workspace: Workspace | int) -> OperationResult:
     settings = ProductSyncSettings.objects.filter(workspace_id=workspace_id).first()
     if settings is None or not settings.enabled:
         return OperationResult("error", "Turn on Enable Product Sync and press Save Configuration first.")
-    result = sync_now(workspace_id, PRODUCTS.key, full=True)
+    result = sync_now(workspace_id, "products", full=True)
     return OperationResult(result.level, result.message.replace("Sync started", "Full sync started"))
 
 
@@ -95,7 +94,7 @@ def product_choices(workspace: Workspace | int) -> ProductChoices:
     if reason is not None:
         return ProductChoices([], [], trouble=f"Connect HubSpot and QuickBooks to choose fields and accounts ({reason}).")
     try:
-        context = build_context(workspace_id, PRODUCTS)
+        context = build_context(workspace_id, "products")
     except ProviderError as exc:  # ConnectionUnavailable, Unauthorized
         return ProductChoices([], [], trouble=f"Connect HubSpot and QuickBooks to choose fields and accounts ({exc}).")
     try:
