@@ -25,7 +25,7 @@ from simplecommercesync.sync.engine.models import (
 from simplecommercesync.sync.engine.queue import upsert_pending
 from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
 from simplecommercesync.sync.types.quotes.models import QuoteDirection
-from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
+from simplecommercesync.sync.types.quotes.queueing import queue_quote_changes
 
 from .test_reverse_tax_by_rate import map_california_sales_tax, quote_lines, taxed_and_untaxed_estimate
 from .test_sync_quotes import hs_product, hs_quote, qb_estimate, quote_record, quotes_on, settle, writes

@@ -22,7 +22,7 @@ from simplecommercesync.sync.engine.models import (
     WriteState,
 )
 from simplecommercesync.sync.types.quotes.models import QuoteDirection
-from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
+from simplecommercesync.sync.types.quotes.queueing import queue_quote_changes
 
 from .test_hubspot_create_once import (
     QUOTE_CREATE,

@@ -13,7 +13,7 @@ from simplecommercesync.sync import operations
 from simplecommercesync.sync.engine.models import RecordStatus
 from simplecommercesync.sync.mapping.tax_models import ReverseUnmappedTaxBehavior, TaxMapping, TaxSettings
 from simplecommercesync.sync.types.quotes.models import QuoteDirection
-from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
+from simplecommercesync.sync.types.quotes.queueing import queue_quote_changes
 
 from .test_sync_quotes import hs_product, quote_record, quotes_on, settle
 from .test_sync_support import (  # noqa: F401 (fixtures)

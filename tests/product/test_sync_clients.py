@@ -10,7 +10,6 @@ import pytest
 from simplecommercesync.config import ConfigError, load_config
 from simplecommercesync.providers.http.rate_limits import ProviderLimiter
 from simplecommercesync.providers.hubspot.limits import HUBSPOT_LIMITS
-from simplecommercesync.sync.catalogue import SyncType
 from simplecommercesync.sync.engine.drain import SyncContext, build_context
 from simplecommercesync.sync.tasks import drain
 

@@ -11,7 +11,7 @@ import pytest
 from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.models import RecordLink, RecordStatus, SyncAttempt, SyncRecord
 from simplecommercesync.sync.types.quotes.models import QuoteDirection, QuoteSyncSettings
-from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
+from simplecommercesync.sync.types.quotes.queueing import queue_quote_changes
 
 from .test_sync_support import (  # noqa: F401 (fixtures)
     World,

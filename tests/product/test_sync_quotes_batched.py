@@ -20,7 +20,9 @@ from simplecommercesync.sync.engine.models import (
     WriteState,
 )
 from simplecommercesync.sync.types.quotes.models import QuoteDirection
-from simplecommercesync.sync.types.quotes.sync import REPLAYED_NOTE, QuoteSync, queue_quote_changes
+from simplecommercesync.sync.types.quotes.queueing import queue_quote_changes
+from simplecommercesync.sync.types.quotes.replays import REPLAYED_NOTE
+from simplecommercesync.sync.types.quotes.sync import QuoteSync
 
 from .test_hubspot_create_once import estimate_count
 from .test_sync_quotes import hs_quote, quote_record, quotes_on, settle

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
 from simplecommercesync.sync.types.quotes.models import QuoteDirection, QuoteSyncSettings
-from simplecommercesync.sync.types.quotes.sync import queue_quote_changes
+from simplecommercesync.sync.types.quotes.queueing import queue_quote_changes
 
 from .conftest import sign_in_browser
 from .test_sync_quotes import hs_product, qb_estimate, settle

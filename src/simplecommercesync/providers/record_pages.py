@@ -10,10 +10,8 @@ from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 
-# HubSpot record pages are /contacts/{portalId}/record/{objectTypeId}/{objectId} for every CRM
-# object (knowledge.hubspot.com, "Understand object type IDs").
-HUBSPOT_OBJECT_TYPE_IDS = {"contacts": "0-1", "invoices": "0-53", "line_items": "0-8", "products": "0-7",
-                           "commerce_payments": "0-101", "quotes": "0-14"}
+from simplecommercesync.providers.hubspot.object_types import OBJECT_TYPE_IDS
+
 # QuickBooks Online's own pages per entity (the URLs of its web app: invoice?txnId=, customerdetail?nameId=).
 QUICKBOOKS_PAGES = {"Invoice": "app/invoice?txnId=", "Customer": "app/customerdetail?nameId=",
                     "Payment": "app/recvpayment?txnId=", "Estimate": "app/estimate?txnId="}
@@ -21,7 +19,8 @@ QUICKBOOKS_APP_HOSTS = {"production": "https://app.qbo.intuit.com", "sandbox": "
 
 
 def hubspot_record_url(portal_id: str, hubspot_object: str, object_id: str) -> str:
-    type_id = HUBSPOT_OBJECT_TYPE_IDS.get(hubspot_object)
+    # HubSpot record pages are /contacts/{portalId}/record/{objectTypeId}/{objectId} for every CRM object.
+    type_id = OBJECT_TYPE_IDS.get(hubspot_object)
     if not (type_id and portal_id and object_id):
         return ""
     base = settings.SCS_HUBSPOT.auth_base_url.rstrip("/")

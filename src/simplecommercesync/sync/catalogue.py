@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import models
+
 from simplecommercesync.sync.engine.declaration import SyncType
 from simplecommercesync.sync.types.customers.declaration import CUSTOMERS
 from simplecommercesync.sync.types.invoices.declaration import INVOICES
@@ -17,7 +19,7 @@ from simplecommercesync.sync.types.payments.declaration import PAYMENTS
 from simplecommercesync.sync.types.products.declaration import PRODUCTS
 from simplecommercesync.sync.types.quotes.declaration import QUOTES
 
-__all__ = ["SYNC_TYPES", "SyncType", "dependents_of", "get_sync_type"]
+__all__ = ["SYNC_TYPES", "SyncType", "dependents_of", "enabled", "enabled_workspaces", "get_sync_type"]
 
 
 class CatalogueError(Exception):
@@ -31,6 +33,11 @@ def checked(declarations: Iterable[SyncType]) -> dict[str, SyncType]:
             raise CatalogueError(f"two sync types are declared as {declared.key!r}")
         catalogue[declared.key] = declared
     for declared in catalogue.values():
+        if (declared.settings_model is None) == (declared.on_with is None):
+            raise CatalogueError(f"{declared.key}: declare either its settings_model or the type it is on_with")
+        if declared.on_with is not None and (
+                declared.on_with not in catalogue or catalogue[declared.on_with].settings_model is None):
+            raise CatalogueError(f"{declared.key} is on with {declared.on_with!r}, which has no settings of its own")
         if (declared.waits_for is None) != (declared.on_dependency_done is None):
             raise CatalogueError(f"{declared.key}: waits_for and on_dependency_done go together")
         seen = [declared.key]
@@ -58,3 +65,20 @@ def get_sync_type(key: str) -> SyncType:
 def dependents_of(key: str) -> list[SyncType]:
     """The sync types whose records wait for records of this one."""
     return [declared for declared in SYNC_TYPES.values() if declared.waits_for == key]
+
+
+def _settings_model(key: str) -> type[models.Model]:
+    declared = get_sync_type(key)
+    if declared.on_with is not None:
+        declared = get_sync_type(declared.on_with)
+    assert declared.settings_model is not None  # checked() guarantees it
+    return declared.settings_model
+
+
+def enabled(key: str, workspace_id: int) -> bool:
+    """Is this sync turned on for the workspace (its Settings → Sync tab, or the one it is on with)?"""
+    return _settings_model(key)._default_manager.filter(workspace_id=workspace_id, enabled=True).exists()
+
+
+def enabled_workspaces(key: str) -> set[int]:
+    return set(_settings_model(key)._default_manager.filter(enabled=True).values_list("workspace_id", flat=True))

@@ -17,9 +17,9 @@ from pathlib import Path
 from simplecommercesync.providers.hubspot.connection import HubSpotProvider
 from simplecommercesync.sync.mapping.customers import CONTACT_PROPERTIES
 from simplecommercesync.sync.types.invoices.to_quickbooks import INVOICE_PROPERTIES, LINE_PROPERTIES
-from simplecommercesync.sync.types.payments.sync import PAYMENT_PROPERTIES
+from simplecommercesync.sync.types.payments.reading import PAYMENT_PROPERTIES
 from simplecommercesync.sync.types.products.fields import DEFAULT_MAPPINGS
-from simplecommercesync.sync.types.quotes.sync import QUOTE_PROPERTIES
+from simplecommercesync.sync.types.quotes.pairs import QUOTE_PROPERTIES
 
 PLATFORM_VERSION = "2025.2"
 APP_UID = "simplecommercesync"

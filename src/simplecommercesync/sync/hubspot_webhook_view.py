@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from simplecommercesync.sync.inbound.hubspot_events import signature_valid, sort_events
+from simplecommercesync.providers.hubspot.webhooks import signature_valid
+from simplecommercesync.sync.inbound.hubspot_events import sort_events
 from simplecommercesync.sync.inbound.hubspot_triggers import queue_portal_changes
 from simplecommercesync.sync.tasks import wake
 

@@ -14,7 +14,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from simplecommercesync.coordination.task_locks import run_alone
-from simplecommercesync.sync.catalogue import dependents_of, get_sync_type
+from simplecommercesync.sync import catalogue
 from simplecommercesync.sync.engine import drain as engine
 from simplecommercesync.sync.engine.models import RunKind
 from simplecommercesync.sync.engine.queue import due_drains, lease_length
@@ -28,7 +28,7 @@ class CataloguePeers:
     """How a drain reaches the other sync types: through the catalogue, and by waking their drains."""
 
     def enabled(self, workspace_id: int, key: str) -> bool:
-        return get_sync_type(key).enabled(workspace_id)
+        return catalogue.enabled(key, workspace_id)
 
     def wake(self, workspace_id: int, key: str, trigger: str) -> None:
         wake(workspace_id, key, trigger)
@@ -37,7 +37,7 @@ class CataloguePeers:
 def drain(workspace_id: int, sync_type: str, **options: Any) -> engine.DrainReport:
     """Work the queue of one (workspace, sync type) now: the engine's drain with the type's declaration,
     the types waiting on it, and the way to the others (options: see `engine.drain`)."""
-    return engine.drain(workspace_id, get_sync_type(sync_type), dependents=dependents_of(sync_type),
+    return engine.drain(workspace_id, catalogue.get_sync_type(sync_type), dependents=catalogue.dependents_of(sync_type),
                         peers=CataloguePeers(), **options)
 
 

@@ -9,15 +9,17 @@ stream, parents referenced, the graph checked before anything runs.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
+
+from django.db import models
 
 from simplecommercesync.sync.engine.errors import ErrorKind
 
 if TYPE_CHECKING:  # the drain's types name declarations too; only the type checker needs both ways
+    from simplecommercesync.sync.engine.clients import ProviderClients
     from simplecommercesync.sync.engine.drain import Batch, SyncContext
-    from simplecommercesync.sync.engine.planning import PlannedRow
 
 
 class SyncHandler(Protocol):
@@ -26,10 +28,6 @@ class SyncHandler(Protocol):
     and `preview(context, source_ids)`, the same reads as `process` stopped before any write."""
 
     def process(self, context: SyncContext, batch: Batch) -> None: ...
-
-
-class Previewing(Protocol):
-    def preview(self, context: SyncContext, source_ids: Sequence[str]) -> list[PlannedRow]: ...
 
 
 class FullSync(Protocol):
@@ -41,6 +39,33 @@ class FullSync(Protocol):
 
 # (workspace id, HubSpot portal id, source ids that succeeded, source ids that failed) → records queued.
 DependencyDone = Callable[[int, str, list[str], list[str]], int]
+# (workspace id, portal or realm id, changed ids by HubSpot object / QuickBooks entity, trigger) →
+# whether it queued anything (then its drain is woken).
+QueueChanges = Callable[[int, str, Mapping[str, set[str]], str], bool]
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """How changes on either side become this type's Pending records: `sync/inbound/` routes HubSpot
+    webhooks, QuickBooks webhooks and every poll through these, for the types that are turned on."""
+
+    # The HubSpot objects whose changes (webhook events, polls) it takes, and what they queue.
+    hubspot_objects: tuple[str, ...] = ()
+    hubspot_changes: QueueChanges | None = None
+    # HubSpot association changes between `hubspot_object` and these objects count as changes of
+    # its objects (a payment re-associated with another invoice).
+    hubspot_associations: tuple[str, ...] = ()
+    # Is `hubspot_object` polled by `cursor_property` now (the sync direction reads HubSpot)?
+    polls_hubspot: Callable[[int], bool] | None = None
+    # Its own poll beside HubSpot's, run with it: (workspace id, run kind) → records queued.
+    extra_poll: Callable[[int, str], int] | None = None
+    # The QuickBooks entities it follows now (webhooks and CDC), and what their changes queue.
+    quickbooks_entities: Callable[[int], list[str]] | None = None
+    quickbooks_changes: QueueChanges | None = None
+    # The workspaces the two-way poll (QuickBooks CDC) visits for it, and its own part of that poll
+    # for a workspace, if it has one now: (the open clients, run kind) → whether it queued anything.
+    two_way_workspaces: Callable[[], set[int]] | None = None
+    two_way_poll: Callable[[int], Callable[[ProviderClients, str], bool] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,8 +81,11 @@ class SyncType:
     quickbooks_entity: str
     # The mapping/matching code, made once per drain.
     handler: Callable[[], SyncHandler]
-    # Is this sync turned on for the workspace (its Settings → Sync tab)?
-    enabled: Callable[[int], bool]
+    # Its Settings → Sync tab's model (a row per workspace with `enabled`); None for a type that has
+    # no tab and is on whenever `on_with` is (customers sync with invoices).
+    settings_model: type[models.Model] | None
+    on_with: str | None = None
+    inbound: Inbound = field(default_factory=Inbound)
     # Records claimed per drain batch: one HubSpot batch read (≤ 100) feeds them.
     batch_size: int = 100
     # HubSpot property the polling cursor follows (None: not polled by cursor).

@@ -19,21 +19,16 @@ from simplecommercesync.connections.gate import SyncGate
 from simplecommercesync.connections.models import Connection, Status
 from simplecommercesync.providers.http.errors import ProviderError
 from simplecommercesync.providers.hubspot.crm import HubSpotCrm
-from simplecommercesync.sync.catalogue import SYNC_TYPES, SyncType
+from simplecommercesync.sync.catalogue import SYNC_TYPES, SyncType, enabled, enabled_workspaces
 from simplecommercesync.sync.engine.clients import open_clients
 from simplecommercesync.sync.engine.models import (
     RecordStatus,
     RunKind,
     SyncCursor,
-    SyncDirection,
     SyncRecord,
     SyncRun,
 )
 from simplecommercesync.sync.engine.queue import upsert_pending
-from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
-from simplecommercesync.sync.types.payments.models import PaymentSyncSettings
-from simplecommercesync.sync.types.products.catalog import poll_quickbooks_items
-from simplecommercesync.sync.types.products.models import ProductSyncSettings
 
 logger = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=2)
@@ -55,28 +50,23 @@ def _modified(record: dict[str, Any]) -> datetime | None:
         return None
 
 
-def enabled_sync_types(workspace_id: int) -> list[SyncType]:
-    settings = InvoiceSyncSettings.objects.filter(workspace_id=workspace_id).first()
-    # Invoices are read from HubSpot only while that is their direction (QuickBooks' side: cdc.py).
-    enabled = [SYNC_TYPES["invoices"]] if settings is not None and settings.enabled and (
-        settings.direction == SyncDirection.HUBSPOT_TO_QUICKBOOKS) else []
-    # Products poll HubSpot only when HubSpot is their source of truth (else QuickBooks' CDC, below).
-    if ProductSyncSettings.objects.filter(workspace_id=workspace_id, enabled=True,
-                                          direction=SyncDirection.HUBSPOT_TO_QUICKBOOKS).exists():
-        enabled.append(SYNC_TYPES["products"])
-    if PaymentSyncSettings.objects.filter(workspace_id=workspace_id, enabled=True).exists():
-        enabled.append(SYNC_TYPES["payments"])
-    return enabled
+def polled_sync_types(workspace_id: int) -> list[SyncType]:
+    """The sync types that are on and read HubSpot by cursor now (their direction reads HubSpot;
+    the QuickBooks side is the CDC poll's)."""
+    return [t for t in SYNC_TYPES.values()
+            if t.cursor_property is not None and t.inbound.polls_hubspot is not None
+            and enabled(t.key, workspace_id) and t.inbound.polls_hubspot(workspace_id)]
+
+
+def _polling(declared: SyncType) -> bool:
+    return declared.inbound.polls_hubspot is not None or declared.inbound.extra_poll is not None
 
 
 def poll_due_workspaces(every: timedelta) -> list[tuple[int, str]]:
     """Poll each enabled workspace not polled within `every`; returns the drains to wake."""
     now = timezone.now()
     to_wake: list[tuple[int, str]] = []
-    workspaces = sorted(
-        set(InvoiceSyncSettings.objects.filter(enabled=True).values_list("workspace_id", flat=True))
-        | set(ProductSyncSettings.objects.filter(enabled=True).values_list("workspace_id", flat=True))
-        | set(PaymentSyncSettings.objects.filter(enabled=True).values_list("workspace_id", flat=True)))
+    workspaces = sorted(set().union(*(enabled_workspaces(t.key) for t in SYNC_TYPES.values() if _polling(t))))
     for workspace_id in workspaces:
         if not SyncGate.is_open(workspace_id):
             continue
@@ -97,16 +87,18 @@ def poll_due_workspaces(every: timedelta) -> list[tuple[int, str]]:
 def poll_workspace(workspace_id: int, *, kind: str = RunKind.POLL) -> dict[str, int]:
     """Queue what changed since each cursor; returns records queued per sync type (the caller
     wakes the drains of those with any)."""
-    polled = [t for t in enabled_sync_types(workspace_id) if t.cursor_property is not None]
+    polled = polled_sync_types(workspace_id)
     if not SyncGate.is_open(workspace_id):
         return {}
     queued: dict[str, int] = {}
     if polled:
         with open_clients(workspace_id) as clients:
             queued = {t.key: _poll_one(workspace_id, t, clients.portal_id, clients.hubspot, kind) for t in polled}
-    from_quickbooks = poll_quickbooks_items(workspace_id, kind)
-    if from_quickbooks:
-        queued["products"] = queued.get("products", 0) + from_quickbooks
+    for declared in SYNC_TYPES.values():
+        extra_poll = declared.inbound.extra_poll
+        found = extra_poll(workspace_id, kind) if extra_poll is not None and enabled(declared.key, workspace_id) else 0
+        if found:
+            queued[declared.key] = queued.get(declared.key, 0) + found
     return queued
 
 

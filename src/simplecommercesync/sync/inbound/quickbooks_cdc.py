@@ -1,5 +1,6 @@
 """The safety net under webhooks for the two-way syncs: QuickBooks Change Data Capture from a stored
-cursor, and HubSpot quotes (and their line items) by `hs_lastmodifieddate`.
+cursor, and each sync type's own part of the poll (`Inbound.two_way_poll`: HubSpot quotes and their
+line items by `hs_lastmodifieddate`).
 
 Intuit's ChangeDataCapture reaches 30 days back at most
 (https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/changedatacapture);
@@ -11,17 +12,18 @@ read starts a little before it, since QuickBooks stamps a change when the write 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, timedelta
 
 from django.utils import timezone
 
 from simplecommercesync.connections.gate import SyncGate
 from simplecommercesync.providers.http.errors import ProviderError
+from simplecommercesync.sync.catalogue import SYNC_TYPES, enabled
 from simplecommercesync.sync.engine.clients import ProviderClients, open_clients
-from simplecommercesync.sync.engine.models import RunKind, SourceSide, SyncCursor, SyncRun
+from simplecommercesync.sync.engine.declaration import SyncType
+from simplecommercesync.sync.engine.models import RunKind, SyncCursor, SyncRun
 from simplecommercesync.sync.inbound.quickbooks_triggers import followed_entities, queue_quickbooks_changes
-from simplecommercesync.sync.types.quotes.models import QuoteSyncSettings
-from simplecommercesync.sync.types.quotes.sync import queue_quote_changes, quotes_follow
 
 logger = logging.getLogger(__name__)
 CDC_REACH = timedelta(days=30)
@@ -30,22 +32,32 @@ CDC_SAFE_REACH = timedelta(days=29, hours=23)
 OVERLAP = timedelta(minutes=2)
 CURSOR_TYPE = "quickbooks"
 CURSOR_NAME = "cdc"
-QUOTES_CURSOR = "quotes.hs_lastmodifieddate"
 
 
 def poll_workspace_changes(workspace_id: int, *, kind: str = RunKind.POLL) -> set[tuple[int, str]]:
     """Both safety nets for one workspace; returns the drains to wake."""
     wake: set[tuple[int, str]] = set()
     entities = followed_entities(workspace_id)
-    hubspot_quotes = quotes_follow(workspace_id, SourceSide.HUBSPOT)
-    if (not entities and not hubspot_quotes) or not SyncGate.is_open(workspace_id):
+    own_polls = [(declared.key, poll) for declared, poll in _own_polls(workspace_id)]
+    if (not entities and not own_polls) or not SyncGate.is_open(workspace_id):
         return wake
     with open_clients(workspace_id) as clients:
         if entities:
             wake |= poll_quickbooks(workspace_id, clients, entities, kind)
-        if hubspot_quotes:
-            wake |= poll_hubspot_quotes(workspace_id, clients, kind)
+        for key, poll in own_polls:
+            if poll(clients, kind):
+                wake.add((workspace_id, key))
     return wake
+
+
+def _own_polls(workspace_id: int) -> list[tuple[SyncType, Callable[[ProviderClients, str], bool]]]:
+    polls = []
+    for declared in SYNC_TYPES.values():
+        part = declared.inbound.two_way_poll
+        poll = part(workspace_id) if part is not None and enabled(declared.key, workspace_id) else None
+        if poll is not None:
+            polls.append((declared, poll))
+    return polls
 
 
 def poll_quickbooks(workspace_id: int, clients: ProviderClients, entities: list[str], kind: str) -> set[tuple[int, str]]:
@@ -58,7 +70,9 @@ def poll_quickbooks(workspace_id: int, clients: ProviderClients, entities: list[
         cursor.save()
         return set()
     since = cursor.value - OVERLAP
-    run = SyncRun.objects.create(workspace_id=workspace_id, sync_type="quotes", kind=kind)
+    # The run is logged under the sync type of the first entity it reads (estimates: quotes).
+    owner = next(t.key for t in SYNC_TYPES.values() if t.quickbooks_entity == entities[0])
+    run = SyncRun.objects.create(workspace_id=workspace_id, sync_type=owner, kind=kind)
     changed: dict[str, set[str]] = {e: set() for e in entities}
     if started - since < CDC_SAFE_REACH:
         how = "CDC"
@@ -80,41 +94,18 @@ def poll_quickbooks(workspace_id: int, clients: ProviderClients, entities: list[
     return wake
 
 
-def poll_hubspot_quotes(workspace_id: int, clients: ProviderClients, kind: str) -> set[tuple[int, str]]:
-    """Quotes changed since the cursor, and quotes whose line items changed (a line item edit
-    doesn't touch its quote's `hs_lastmodifieddate`)."""
-    started = timezone.now()
-    cursor, _ = SyncCursor.objects.get_or_create(workspace_id=workspace_id, sync_type="quotes",
-                                                 source_account=clients.portal_id, name=QUOTES_CURSOR)
-    if cursor.value is None:
-        cursor.value = cursor.updated_at = started
-        cursor.save()
-        return set()
-    since = cursor.value - OVERLAP
-    quote_ids = {str(q["id"]) for q in clients.hubspot.search_modified_since("quotes", since, ["hs_status"])}
-    line_ids = [str(li["id"]) for li in clients.hubspot.search_modified_since("line_items", since, ["hs_sku"])]
-    if line_ids:
-        for parents in clients.hubspot.associations("line_items", "quotes", line_ids).values():
-            quote_ids.update(parents)
-    queued = queue_quote_changes(workspace_id, SourceSide.HUBSPOT, clients.portal_id, sorted(quote_ids),
-                                 requested_by=kind)
-    cursor.value, cursor.updated_at = started, timezone.now()
-    cursor.save()
-    return {(workspace_id, "quotes")} if queued else set()
-
-
 def poll_due(every: timedelta) -> set[tuple[int, str]]:
     """Poll each workspace with a two-way sync on and no poll within `every`."""
     now = timezone.now()
     wake: set[tuple[int, str]] = set()
-    candidates = set(QuoteSyncSettings.objects.filter(enabled=True).values_list("workspace_id", flat=True))
-    from simplecommercesync.sync.engine.models import SyncDirection
-    from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
-
-    candidates |= set(InvoiceSyncSettings.objects.filter(
-        enabled=True, direction=SyncDirection.QUICKBOOKS_TO_HUBSPOT).values_list("workspace_id", flat=True))
+    candidates: set[int] = set()
+    # The CDC cursor, and the cursors of the sync types' own parts of the poll.
+    cursor_types = [CURSOR_TYPE, *(t.key for t in SYNC_TYPES.values() if t.inbound.two_way_poll is not None)]
+    for declared in SYNC_TYPES.values():
+        if declared.inbound.two_way_workspaces is not None:
+            candidates |= declared.inbound.two_way_workspaces()
     for workspace_id in sorted(candidates):
-        last = SyncCursor.objects.filter(workspace_id=workspace_id, sync_type__in=(CURSOR_TYPE, "quotes")).order_by(
+        last = SyncCursor.objects.filter(workspace_id=workspace_id, sync_type__in=cursor_types).order_by(
             "-updated_at").first()
         if last is not None and now - last.updated_at < every:
             continue

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 from simplecommercesync.sync.engine import errors
-from simplecommercesync.sync.engine.declaration import SyncType
+from simplecommercesync.sync.engine.declaration import Inbound, SyncType
+from simplecommercesync.sync.types.customers import inbound
 from simplecommercesync.sync.types.customers.sync import CustomerSync
-from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
-
-
-def customer_sync_enabled(workspace_id: int) -> bool:
-    """Customers sync with their invoices: a linked contact's changes follow while invoice sync is on."""
-    return InvoiceSyncSettings.objects.filter(workspace_id=workspace_id, enabled=True).exists()
-
 
 CUSTOMERS = SyncType(
     key="customers",
@@ -21,7 +15,10 @@ CUSTOMERS = SyncType(
     hubspot_object="contacts",
     quickbooks_entity="Customer",
     handler=CustomerSync,
-    enabled=customer_sync_enabled,
+    # No tab of its own: a linked contact's changes follow while invoice sync is on.
+    settings_model=None,
+    on_with="invoices",
+    inbound=Inbound(hubspot_objects=("contacts",), hubspot_changes=inbound.queue_hubspot_changes),
     # Contacts sync when an invoice needs them, and again when a linked contact changes: not polled.
     cursor_property=None,
     error_kinds=(errors.CUSTOMER_EMAIL_MISSING, errors.CUSTOMER_NOT_FOUND, errors.SOURCE_DELETED),

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from simplecommercesync.sync.engine import errors
-from simplecommercesync.sync.engine.declaration import SyncType
+from simplecommercesync.sync.engine.declaration import Inbound, SyncType
+from simplecommercesync.sync.types.invoices import inbound
 from simplecommercesync.sync.types.invoices.directions import InvoiceDirections
 from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
-
-
-def invoice_sync_enabled(workspace_id: int) -> bool:
-    return InvoiceSyncSettings.objects.filter(workspace_id=workspace_id, enabled=True).exists()
-
 
 INVOICES = SyncType(
     key="invoices",
@@ -20,7 +16,14 @@ INVOICES = SyncType(
     quickbooks_entity="Invoice",
     # Either direction (InvoiceSyncSettings.direction); each record goes to its own side's handler.
     handler=InvoiceDirections,
-    enabled=invoice_sync_enabled,
+    settings_model=InvoiceSyncSettings,
+    inbound=Inbound(
+        hubspot_objects=("invoices", "line_items"), hubspot_changes=inbound.queue_hubspot_changes,
+        polls_hubspot=inbound.polls_hubspot,
+        quickbooks_entities=inbound.followed_quickbooks_entities,
+        quickbooks_changes=inbound.queue_quickbooks_changes,
+        two_way_workspaces=inbound.two_way_workspaces,
+    ),
     cursor_property="hs_lastmodifieddate",
     error_kinds=(errors.SKU_NOT_FOUND, errors.CUSTOMER_EMAIL_MISSING, errors.CUSTOMER_NOT_FOUND,
                  errors.UNMAPPED_TAX_RATE, errors.ALREADY_SYNCED, errors.SYNC_DISABLED, errors.SOURCE_DELETED,

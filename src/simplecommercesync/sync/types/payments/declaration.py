@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from simplecommercesync.sync.engine import errors
-from simplecommercesync.sync.engine.declaration import SyncType
+from simplecommercesync.sync.engine.declaration import Inbound, SyncType
+from simplecommercesync.sync.types.payments import inbound
 from simplecommercesync.sync.types.payments.models import PaymentSyncSettings
-from simplecommercesync.sync.types.payments.sync import PaymentSync, invoices_done
-
-
-def payment_sync_enabled(workspace_id: int) -> bool:
-    return PaymentSyncSettings.objects.filter(workspace_id=workspace_id, enabled=True).exists()
-
+from simplecommercesync.sync.types.payments.sync import PaymentSync
+from simplecommercesync.sync.types.payments.waiting import invoices_done
 
 PAYMENTS = SyncType(
     key="payments",
@@ -19,7 +16,13 @@ PAYMENTS = SyncType(
     hubspot_object="commerce_payments",
     quickbooks_entity="Payment",
     handler=PaymentSync,
-    enabled=payment_sync_enabled,
+    settings_model=PaymentSyncSettings,
+    inbound=Inbound(
+        hubspot_objects=("commerce_payments",), hubspot_changes=inbound.queue_hubspot_changes,
+        # A payment moved to another invoice: an association change, not a change of the payment.
+        hubspot_associations=("invoices",),
+        polls_hubspot=inbound.polls_hubspot,
+    ),
     cursor_property="hs_lastmodifieddate",
     error_kinds=(errors.INVOICE_NOT_SYNCED, errors.PAYMENT_WITHOUT_INVOICE, errors.CURRENCY_MISMATCH,
                  errors.PAYMENT_CUSTOMER_NOT_FOUND, errors.SYNC_DISABLED, errors.SOURCE_DELETED),

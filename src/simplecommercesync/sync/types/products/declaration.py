@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from simplecommercesync.sync.engine import errors
-from simplecommercesync.sync.engine.declaration import SyncType
-from simplecommercesync.sync.types.products.catalog import queue_catalog
+from simplecommercesync.sync.engine.declaration import Inbound, SyncType
+from simplecommercesync.sync.types.products import inbound
+from simplecommercesync.sync.types.products.catalog import poll_quickbooks_items, queue_catalog
 from simplecommercesync.sync.types.products.models import ProductSyncSettings
 from simplecommercesync.sync.types.products.sync import ProductSync
-
-
-def product_sync_enabled(workspace_id: int) -> bool:
-    return ProductSyncSettings.objects.filter(workspace_id=workspace_id, enabled=True).exists()
-
 
 PRODUCTS = SyncType(
     key="products",
@@ -21,7 +17,15 @@ PRODUCTS = SyncType(
     quickbooks_entity="Item",
     # Either way: ProductSyncSettings.direction names the source of truth.
     handler=ProductSync,
-    enabled=product_sync_enabled,
+    settings_model=ProductSyncSettings,
+    inbound=Inbound(
+        hubspot_objects=("products",), hubspot_changes=inbound.queue_hubspot_changes,
+        polls_hubspot=inbound.polls_hubspot,
+        # QuickBooks items: by webhook, and by their own CDC poll beside HubSpot's.
+        extra_poll=poll_quickbooks_items,
+        quickbooks_entities=inbound.followed_quickbooks_entities,
+        quickbooks_changes=inbound.queue_quickbooks_changes,
+    ),
     cursor_property="hs_lastmodifieddate",
     error_kinds=(errors.SKU_NOT_UNIQUE, errors.INCOME_ACCOUNT_MISSING),
     full_sync=queue_catalog,
