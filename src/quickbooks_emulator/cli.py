@@ -7,6 +7,7 @@ import sys
 
 from emulator_core.server import serve
 
+from .app import create_app
 from .config import DEFAULT_PORT, EmulatorConfig
 
 
@@ -66,8 +67,6 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .app import create_app
-
     config = config_from_args(args)
     base = f"http://{config.host}:{config.port}"
     print(

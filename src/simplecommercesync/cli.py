@@ -292,6 +292,8 @@ def _add_emulator(
 ) -> None:
     import importlib
 
+    # By name, on purpose: the product never imports an emulator (an import-linter contract), and an
+    # installation without the emulators simply has no `scs emulator` subcommands.
     try:
         module = importlib.import_module(f"{name}_emulator.cli")
     except ImportError:

@@ -117,6 +117,7 @@ def emulator_sign_ins(ports: DemoPorts) -> list[str]:
 
 
 def ensure_demo_admin() -> None:
-    from simplecommercesync.accounts.provisioning import ensure_admin
+    # `scs serve` reads the demo ports from here before django.setup(); account models load after it.
+    from simplecommercesync.accounts.provisioning import ensure_admin  # noqa: PLC0415
 
     ensure_admin(DEMO_EMAIL, DEMO_PASSWORD, DEMO_WORKSPACE)

@@ -18,6 +18,8 @@ from simplecommercesync.sync.alert_tasks import send_failure_digests_task
 from simplecommercesync.sync.alerts import send_failure_digests
 from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.models import FailureDigest, RecordStatus, SyncRecord
+from simplecommercesync.sync.mapping import errors as mapping_errors
+from simplecommercesync.sync.types.products import errors as product_errors
 
 from .conftest import PASSWORD
 
@@ -45,10 +47,10 @@ def test_digest_once_an_hour_per_sync_type_with_only_new_failures(
         settings: Any, workspace: Workspace, people: dict[str, User]) -> None:
     settings.SCS_BASE_URL = "https://sync.acme.example"
     with time_machine.travel(T0, tick=False) as clock:
-        inv = fail(workspace, "invoices", "101", "Invoice INV-1001", errors.SKU_NOT_FOUND, "SKU not found: PACK-65L")
-        fail(workspace, "invoices", "102", "Invoice INV-1002", errors.CUSTOMER_EMAIL_MISSING,
+        inv = fail(workspace, "invoices", "101", "Invoice INV-1001", mapping_errors.SKU_NOT_FOUND, "SKU not found: PACK-65L")
+        fail(workspace, "invoices", "102", "Invoice INV-1002", mapping_errors.CUSTOMER_EMAIL_MISSING,
              "Customer email missing: Felix Haddad has no email address in HubSpot.")
-        prod = fail(workspace, "products", "201", "PACK-65L · Backpack", errors.SKU_NOT_UNIQUE, "SKU used twice")
+        prod = fail(workspace, "products", "201", "PACK-65L · Backpack", product_errors.SKU_NOT_UNIQUE, "SKU used twice")
         clock.shift(timedelta(minutes=5))
 
         digests = send_failure_digests()
@@ -60,7 +62,7 @@ def test_digest_once_an_hour_per_sync_type_with_only_new_failures(
         assert invoices_mail.subject == "SimpleCommerceSync: 2 invoices failed to sync (Acme)"
         body = invoices_mail.body
         assert "Invoice INV-1001 — SKU not found: SKU not found: PACK-65L" in body
-        assert errors.SKU_NOT_FOUND.fix in body and errors.CUSTOMER_EMAIL_MISSING.fix in body
+        assert mapping_errors.SKU_NOT_FOUND.fix in body and mapping_errors.CUSTOMER_EMAIL_MISSING.fix in body
         assert f"https://sync.acme.example/data/invoices/{inv.pk}/" in body
         assert "Settings → Account" in body and "Sync failure alerts" in body
         products_mail = next(m for m in mail.outbox if "product" in m.subject)
@@ -69,7 +71,7 @@ def test_digest_once_an_hour_per_sync_type_with_only_new_failures(
 
         # A new failure 10 minutes later waits: no second digest within the hour.
         clock.shift(timedelta(minutes=10))
-        later = fail(workspace, "invoices", "103", "Invoice INV-1003", errors.ALREADY_SYNCED, "Already synced")
+        later = fail(workspace, "invoices", "103", "Invoice INV-1003", mapping_errors.ALREADY_SYNCED, "Already synced")
         clock.shift(timedelta(minutes=20))
         assert send_failure_digests() == [] and len(mail.outbox) == 2
 
@@ -90,7 +92,7 @@ def test_digest_once_an_hour_per_sync_type_with_only_new_failures(
 def test_nobody_to_tell_moves_the_cursor_without_mail(workspace: Workspace, admin: User) -> None:
     User.objects.filter(pk=admin.pk).update(notify_sync_failures=False)
     with time_machine.travel(T0, tick=False) as clock:
-        fail(workspace, "invoices", "101", "Invoice INV-1001", errors.SKU_NOT_FOUND, "SKU not found: X")
+        fail(workspace, "invoices", "101", "Invoice INV-1001", mapping_errors.SKU_NOT_FOUND, "SKU not found: X")
         clock.shift(timedelta(minutes=1))
         assert [d.recipients for d in send_failure_digests()] == [[]]
         assert mail.outbox == []
@@ -102,7 +104,7 @@ def test_nobody_to_tell_moves_the_cursor_without_mail(workspace: Workspace, admi
 
 def test_failures_fixed_before_the_digest_are_not_listed(workspace: Workspace, admin: User) -> None:
     with time_machine.travel(T0, tick=False) as clock:
-        record = fail(workspace, "invoices", "101", "Invoice INV-1001", errors.SKU_NOT_FOUND, "SKU not found: X")
+        record = fail(workspace, "invoices", "101", "Invoice INV-1001", mapping_errors.SKU_NOT_FOUND, "SKU not found: X")
         clock.shift(timedelta(minutes=1))
         SyncRecord.objects.filter(pk=record.pk).update(status=RecordStatus.SUCCESS, error_kind="")
         assert send_failure_digests() == [] and mail.outbox == []
@@ -114,11 +116,11 @@ def test_file_backend_writes_the_digest_to_a_file(settings: Any, tmp_path: Path,
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)
     with time_machine.travel(T0, tick=False) as clock:
-        fail(workspace, "products", "201", "PACK-65L · Backpack", errors.INCOME_ACCOUNT_MISSING, "No income account")
+        fail(workspace, "products", "201", "PACK-65L · Backpack", product_errors.INCOME_ACCOUNT_MISSING, "No income account")
         clock.shift(timedelta(minutes=1))
         send_failure_digests()
     written = "".join(p.read_text() for p in tmp_path.iterdir())
-    assert "To: admin@acme.example" in written and errors.INCOME_ACCOUNT_MISSING.fix in written
+    assert "To: admin@acme.example" in written and product_errors.INCOME_ACCOUNT_MISSING.fix in written
 
 
 def test_email_configuration_from_the_environment(tmp_path: Path) -> None:

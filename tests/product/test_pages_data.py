@@ -15,8 +15,8 @@ from django.utils import timezone
 from simplecommercesync.accounts.models import User
 from simplecommercesync.config import OAuthApp
 from simplecommercesync.data.csv_export import safe_cell
-from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.models import RecordStatus, SyncAttempt, SyncRecord
+from simplecommercesync.sync.mapping import errors as mapping_errors
 
 from .pages_support import PORTAL, connect_both, failed, settle, signed_in, succeeded
 
@@ -33,8 +33,8 @@ def invoices(admin: User) -> dict[str, int]:
     return settle(admin.workspace, "invoices", {
         "5001": succeeded("130", "INV-1001", label="INV-1001 · Maya Chen",
                           changes={"TotalAmt": ["0.00", "578.00"], "DocNumber": [None, "INV-1001"]}),
-        "5002": failed(errors.SKU_NOT_FOUND, SKU_MESSAGE, label="INV-1002 · =HYPERLINK(\"x\")"),
-        "5003": failed(errors.CUSTOMER_EMAIL_MISSING, "Customer email missing: contact 77 has no email.",
+        "5002": failed(mapping_errors.SKU_NOT_FOUND, SKU_MESSAGE, label="INV-1002 · =HYPERLINK(\"x\")"),
+        "5003": failed(mapping_errors.CUSTOMER_EMAIL_MISSING, "Customer email missing: contact 77 has no email.",
                        label="INV-1003 · Bo Smith"),
     })
 
@@ -51,7 +51,7 @@ def test_table_shows_badges_links_local_times_and_the_fix(settings, admin: User,
     assert f"https://app.hubspot.com/contacts/{PORTAL}/record/0-53/5001" in html
     assert "https://app.sandbox.qbo.intuit.com/app/invoice?txnId=130" in html
     assert "SKU not found" in html and "tent-2p (QuickBooks has TENT-2P" in html
-    assert errors.SKU_NOT_FOUND.fix in html and errors.CUSTOMER_EMAIL_MISSING.fix in html
+    assert mapping_errors.SKU_NOT_FOUND.fix in html and mapping_errors.CUSTOMER_EMAIL_MISSING.fix in html
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T", html), "times are in the workspace's zone"
     assert html.count(">Retry Sync</button>") == 2  # Failed rows only; Success has nothing to retry
     assert "Retry all failed (2)" in html
@@ -84,7 +84,7 @@ def test_filters_by_status_and_search(admin: User, invoices: dict[str, int]) -> 
 
 
 def test_keyset_pages_cover_every_row_once(admin: User) -> None:
-    settle(admin.workspace, "invoices", {str(9000 + i): failed(errors.SKU_NOT_FOUND, f"SKU not found: S{i}")
+    settle(admin.workspace, "invoices", {str(9000 + i): failed(mapping_errors.SKU_NOT_FOUND, f"SKU not found: S{i}")
                                           for i in range(120)})
     client = signed_in(admin)
     seen: list[str] = []
@@ -169,7 +169,7 @@ def test_retry_all_failed(admin: User, invoices: dict[str, int]) -> None:
 
 
 def test_member_reads_data_but_cannot_retry(member: User) -> None:
-    ids = settle(member.workspace, "invoices", {"5002": failed(errors.SKU_NOT_FOUND, SKU_MESSAGE)})
+    ids = settle(member.workspace, "invoices", {"5002": failed(mapping_errors.SKU_NOT_FOUND, SKU_MESSAGE)})
     client = signed_in(member)
     html = client.get(LIST).content.decode()
     assert "SKU not found" in html and "Retry Sync</button>" not in html and "Retry all failed" not in html
@@ -208,7 +208,7 @@ def test_csv_export_is_streamed_filtered_local_and_formula_safe(admin: User, inv
     assert set(body) == {"5002", "5003"}
     assert body["5002"][0] == "Failed" and body["5002"][7] == "SKU not found"
     assert body["5002"][2] == "INV-1002 · =HYPERLINK(\"x\")"  # starts with "I": left alone
-    assert body["5002"][9] == errors.SKU_NOT_FOUND.fix
+    assert body["5002"][9] == mapping_errors.SKU_NOT_FOUND.fix
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[45]:00", body["5002"][5]), body["5002"][5]
 
 
@@ -221,7 +221,7 @@ def test_formula_like_cells_are_quoted(value: str | None, written: str) -> None:
 
 
 def test_export_quotes_a_formula_label(admin: User) -> None:
-    settle(admin.workspace, "customers", {"77": failed(errors.CUSTOMER_EMAIL_MISSING, "no email",
+    settle(admin.workspace, "customers", {"77": failed(mapping_errors.CUSTOMER_EMAIL_MISSING, "no email",
                                                        label="=cmd|' /C calc'!A0")})
     response = signed_in(admin).get("/data/customers/export.csv")
     rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
@@ -266,8 +266,8 @@ def test_connections_page_points_failing_syncs_to_settings_and_data(admin: User)
     connect_both(admin.workspace)
     client = signed_in(admin)
     assert 'data-testid="sync-failures-' not in client.get("/settings/connections/").content.decode()
-    settle(admin.workspace, "invoices", {"5002": failed(errors.SKU_NOT_FOUND, SKU_MESSAGE),
-                                         "5003": failed(errors.SKU_NOT_FOUND, SKU_MESSAGE)})
+    settle(admin.workspace, "invoices", {"5002": failed(mapping_errors.SKU_NOT_FOUND, SKU_MESSAGE),
+                                         "5003": failed(mapping_errors.SKU_NOT_FOUND, SKU_MESSAGE)})
     html = client.get("/settings/connections/").content.decode()
     block = html.split('data-testid="sync-failures-hubspot"')[1].split("</div>")[0]
     assert "Connected, but syncs fail." in block
@@ -277,7 +277,7 @@ def test_connections_page_points_failing_syncs_to_settings_and_data(admin: User)
 
 
 def test_connections_page_has_no_failure_block_for_a_provider_not_connected(admin: User) -> None:
-    settle(admin.workspace, "invoices", {"5002": failed(errors.SKU_NOT_FOUND, SKU_MESSAGE)})
+    settle(admin.workspace, "invoices", {"5002": failed(mapping_errors.SKU_NOT_FOUND, SKU_MESSAGE)})
     html = signed_in(admin).get("/settings/connections/").content.decode()
     assert "Connected, but syncs fail." not in html
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simplecommercesync.sync.engine.errors import ALL_KINDS
+from simplecommercesync.sync.catalogue import ALL_ERROR_KINDS
 from simplecommercesync.sync.engine.models import RecordStatus
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "data.md").read_text()
@@ -13,7 +13,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "simplecommercesync" /
 
 
 def test_every_error_kind_and_its_fix_is_in_the_doc() -> None:
-    for kind in ALL_KINDS:
+    for kind in ALL_ERROR_KINDS:
         assert f"| {kind.title} | {kind.fix} |" in DOC, kind.key
 
 

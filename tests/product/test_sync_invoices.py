@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.models import RecordLink, RecordStatus, SyncAttempt, SyncRecord
+from simplecommercesync.sync.mapping import errors as mapping_errors
 
 from .test_sync_support import (  # noqa: F401 (fixtures)
     World,
@@ -121,11 +121,11 @@ def test_sku_errors_name_the_sku_and_fail_the_whole_invoice(world: World) -> Non
     world.queue(case_only, missing)
     world.drain()
     record = world.record(case_only)
-    assert record.status == RecordStatus.FAILED and record.error_kind == errors.SKU_NOT_FOUND.key
+    assert record.status == RecordStatus.FAILED and record.error_kind == mapping_errors.SKU_NOT_FOUND.key
     assert record.error_message == (f"SKU not found: tent-2p-{world.tag} (QuickBooks has TENT-2P-{world.tag} — "
                                     "SKUs match exactly)")
     assert world.record(missing).error_message == f"SKU not found: PACK-{world.tag}"
-    assert record.error_fix == errors.SKU_NOT_FOUND.fix
+    assert record.error_fix == mapping_errors.SKU_NOT_FOUND.fix
     assert world.invoice_count() == count  # never a partial invoice
 
     # Fix the SKU in QuickBooks and press Retry Sync: it goes through.
@@ -149,9 +149,9 @@ def test_customer_errors_missing_email_and_no_contact(world: World) -> None:
     world.queue(no_email, no_contact)
     world.drain()
     first = world.record(no_email)
-    assert first.error_kind == errors.CUSTOMER_EMAIL_MISSING.key
+    assert first.error_kind == mapping_errors.CUSTOMER_EMAIL_MISSING.key
     assert "Felix Haddad has no email address" in first.error_message
-    assert world.record(no_contact).error_kind == errors.CUSTOMER_NOT_FOUND.key
+    assert world.record(no_contact).error_kind == mapping_errors.CUSTOMER_NOT_FOUND.key
 
 
 def test_a_created_customer_carries_the_contacts_address(world: World) -> None:

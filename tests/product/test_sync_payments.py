@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.models import RecordStatus, SyncAttempt, SyncRecord
 from simplecommercesync.sync.engine.queue import upsert_pending
 from simplecommercesync.sync.inbound.hubspot_polling import poll_due_workspaces
+from simplecommercesync.sync.mapping import errors as mapping_errors
 from simplecommercesync.sync.mapping.tax_models import TaxSettings, UnmappedTaxBehavior
 from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
+from simplecommercesync.sync.types.payments import errors as payment_errors
 from simplecommercesync.sync.types.payments.models import PaymentInvoice, PaymentSyncSettings
 
 from .test_sync_support import (  # noqa: F401 (fixtures)
@@ -160,8 +161,8 @@ def test_require_invoice_on_without_invoice_fails_with_its_fix(payworld: World) 
     payment_id = pay(payworld, None, "25.00")
     sync(payworld, payment_id)
     record = payworld.record(payment_id, "payments")
-    assert record.status == RecordStatus.FAILED and record.error_kind == errors.PAYMENT_WITHOUT_INVOICE.key
-    assert record.error_fix == errors.PAYMENT_WITHOUT_INVOICE.fix
+    assert record.status == RecordStatus.FAILED and record.error_kind == payment_errors.PAYMENT_WITHOUT_INVOICE.key
+    assert record.error_fix == payment_errors.PAYMENT_WITHOUT_INVOICE.fix
 
 
 def test_payment_before_its_invoice_waits_then_goes_by_itself(payworld: World) -> None:
@@ -169,7 +170,7 @@ def test_payment_before_its_invoice_waits_then_goes_by_itself(payworld: World) -
     payment_id = pay(payworld, invoice_id, "80.00")
     sync(payworld, payment_id)  # the invoice hasn't synced: the payment waits, and queues the invoice
     record = payworld.record(payment_id, "payments")
-    assert record.status == RecordStatus.PENDING and record.error_kind == errors.INVOICE_NOT_SYNCED.key
+    assert record.status == RecordStatus.PENDING and record.error_kind == payment_errors.INVOICE_NOT_SYNCED.key
     assert "Invoice not synced" in record.error_message
     assert PaymentInvoice.objects.get(payment_record=record, hubspot_invoice_id=invoice_id).waiting
     assert payworld.record(invoice_id).status == RecordStatus.PENDING, "the payment queued its invoice"
@@ -190,13 +191,13 @@ def test_payment_of_a_failed_invoice_fails_then_goes_once_the_invoice_is_fixed(p
     invoice_id = payworld.invoice(payworld.contact(email, "Late", payworld.tag), [(sku, "1", "60.00")])
     payworld.queue(invoice_id)
     payworld.drain("invoices")
-    assert payworld.record(invoice_id).error_kind == errors.SKU_NOT_FOUND.key
+    assert payworld.record(invoice_id).error_kind == mapping_errors.SKU_NOT_FOUND.key
     payment_id = pay(payworld, invoice_id, "60.00")
     time.sleep(0.5)  # the association's webhook queues the invoice again; let it fail again first
     payworld.drain("invoices")
     sync(payworld, payment_id)
     record = payworld.record(payment_id, "payments")
-    assert record.status == RecordStatus.FAILED and record.error_kind == errors.INVOICE_NOT_SYNCED.key
+    assert record.status == RecordStatus.FAILED and record.error_kind == payment_errors.INVOICE_NOT_SYNCED.key
     assert "SKU not found" in record.error_message
     payworld.item(sku, "60.00")  # the person fixes the invoice's own error and retries the invoice only
     payworld.queue(invoice_id)
@@ -232,7 +233,7 @@ def test_refund_before_its_payment_synced_waits_with_it(payworld: World) -> None
     payment_id = pay(payworld, invoice_id, "90.00")
     refund(payworld, payment_id, "30.00")
     sync(payworld, payment_id)
-    assert payworld.record(payment_id, "payments").error_kind == errors.INVOICE_NOT_SYNCED.key
+    assert payworld.record(payment_id, "payments").error_kind == payment_errors.INVOICE_NOT_SYNCED.key
     SyncRecord.objects.filter(workspace_id=payworld.workspace_id, sync_type="payments").update(next_attempt_at=None)
     payworld.drain("invoices")
     payworld.drain("payments")
@@ -279,9 +280,9 @@ def test_currency_mismatch_fails_with_its_fix(payworld: World) -> None:
     payment_id = pay(payworld, invoice_id, "50.00", currency="EUR")
     sync(payworld, payment_id, invoices=(invoice_id,))
     record = payworld.record(payment_id, "payments")
-    assert record.status == RecordStatus.FAILED and record.error_kind == errors.CURRENCY_MISMATCH.key
+    assert record.status == RecordStatus.FAILED and record.error_kind == payment_errors.CURRENCY_MISMATCH.key
     assert "EUR" in record.error_message and "USD" in record.error_message
-    assert record.error_fix == errors.CURRENCY_MISMATCH.fix
+    assert record.error_fix == payment_errors.CURRENCY_MISMATCH.fix
     assert payments_of(payworld, invoice_id) == []
 
 
@@ -352,7 +353,7 @@ def test_preview_plans_payments_without_writing(payworld: World) -> None:
     finally:
         context.close()
     assert rows[applied].action == "create" and "60.00 to Invoice" in rows[applied].reason
-    assert rows[early].action == "skip" and rows[early].error_kind == errors.INVOICE_NOT_SYNCED.key
+    assert rows[early].action == "skip" and rows[early].error_kind == payment_errors.INVOICE_NOT_SYNCED.key
     assert rows[failed].action == "skip" and "never sync" in rows[failed].reason
     assert (QuickBooksWrite.objects.count(), RecordLink.objects.count()) == (writes, links), "nothing written"
     # (HubSpot's own webhook may queue the new invoice; the preview itself never does.)

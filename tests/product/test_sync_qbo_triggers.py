@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from simplecommercesync.connections.models import Connection, Status
 from simplecommercesync.providers.quickbooks.webhooks import signature_valid
-from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.models import RecordStatus, SyncCursor, SyncDirection, SyncRecord
 from simplecommercesync.sync.inbound.models import QuickBooksWebhookEvent
 from simplecommercesync.sync.inbound.quickbooks_cdc import CURSOR_NAME, CURSOR_TYPE, poll_workspace_changes
+from simplecommercesync.sync.mapping import errors as mapping_errors
 from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
 from simplecommercesync.sync.types.quotes.models import QuoteDirection
 
@@ -159,7 +159,7 @@ def test_quickbooks_invoice_reaches_hubspot_with_a_new_contact_and_fails_on_a_mi
     lines = world.hs("GET", f"/crm/v4/objects/invoices/{hubspot_id}/associations/line_items")["results"]
     assert len(lines) == 1
     failed = SyncRecord.objects.get(sync_type="invoices", source_side="quickbooks", source_id=bad["Id"])
-    assert failed.status == RecordStatus.FAILED and failed.error_kind == errors.HUBSPOT_SKU_NOT_FOUND.key
+    assert failed.status == RecordStatus.FAILED and failed.error_kind == mapping_errors.HUBSPOT_SKU_NOT_FOUND.key
     assert failed.error_message == f"SKU not found in HubSpot: {missing}"
     # Our own HubSpot invoice never comes back as a HubSpot-side record (one direction at a time).
     time.sleep(0.5)

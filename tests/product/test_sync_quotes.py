@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.models import RecordLink, RecordStatus, SyncAttempt, SyncRecord
+from simplecommercesync.sync.mapping import errors as mapping_errors
 from simplecommercesync.sync.types.quotes.models import QuoteDirection, QuoteSyncSettings
 from simplecommercesync.sync.types.quotes.queueing import queue_quote_changes
 
@@ -162,9 +162,9 @@ def test_estimate_with_a_missing_hubspot_product_fails_naming_the_sku(world: Wor
     settle(world)
     record = quote_record(world, estimate["Id"])
     assert record.status == RecordStatus.FAILED
-    assert record.error_kind == errors.HUBSPOT_SKU_NOT_FOUND.key
+    assert record.error_kind == mapping_errors.HUBSPOT_SKU_NOT_FOUND.key
     assert record.error_message == f"SKU not found in HubSpot: {sku}"
-    assert record.error_fix == errors.HUBSPOT_SKU_NOT_FOUND.fix
+    assert record.error_fix == mapping_errors.HUBSPOT_SKU_NOT_FOUND.fix
 
 
 def _linked_pair(world: World, n: int = 1) -> tuple[str, str, SyncRecord]:

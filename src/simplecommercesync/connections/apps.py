@@ -9,4 +9,4 @@ class ConnectionsConfig(AppConfig):
     def ready(self) -> None:
         # The task module receives `refresh_due`; importing it here connects the receiver in every
         # process (web and worker), not only where Huey autodiscovers tasks.
-        from simplecommercesync.connections import tasks  # noqa: F401
+        from simplecommercesync.connections import tasks  # noqa: F401, PLC0415 (Django's place for receivers)

@@ -8,8 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from simplecommercesync.sync.catalogue import SYNC_TYPES
-from simplecommercesync.sync.engine.errors import kind_for
+from simplecommercesync.sync.catalogue import SYNC_TYPES, error_kind
 from simplecommercesync.sync.models import RecordStatus, SyncRecord, SyncRun
 from simplecommercesync.sync.operations import counts_by_status
 
@@ -45,7 +44,7 @@ def sync_activity(workspace_id: int) -> dict[str, Any]:
         "sync_counts": per_type,
         "recent_records": [
             {"record": r, "title": SYNC_TYPES[r.sync_type].title if r.sync_type in SYNC_TYPES else r.sync_type,
-             "error_title": (kind.title if (kind := kind_for(r.error_kind)) else r.error_kind) if r.error_kind else ""}
+             "error_title": (kind.title if (kind := error_kind(r.error_kind)) else r.error_kind) if r.error_kind else ""}
             for r in recent
         ],
         "last_run": SyncRun.objects.filter(workspace_id=workspace_id).order_by("-started_at", "-id").first(),

@@ -14,9 +14,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from simplecommercesync.providers.record_pages import hubspot_record_url, quickbooks_record_url
-from simplecommercesync.sync.catalogue import SyncType
-from simplecommercesync.sync.engine.errors import kind_for
+from simplecommercesync.providers.hubspot.record_pages import hubspot_record_url
+from simplecommercesync.providers.quickbooks.record_pages import quickbooks_record_url
+from simplecommercesync.sync.catalogue import SyncType, error_kind
 from simplecommercesync.sync.models import RecordStatus, SyncRecord
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -49,7 +49,7 @@ def csv_lines(rows: QuerySet[SyncRecord], sync_type: SyncType, zone: zoneinfo.Zo
     yield writer.writerow(HEADER)
     statuses = dict(RecordStatus.choices)
     for record in rows.iterator(chunk_size=2000):
-        kind = kind_for(record.error_kind) if record.error_kind else None
+        kind = error_kind(record.error_kind) if record.error_kind else None
         yield writer.writerow([safe_cell(v) for v in (
             statuses.get(record.status, record.status),
             record.source_id,

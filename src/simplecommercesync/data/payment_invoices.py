@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from simplecommercesync.providers.record_pages import hubspot_record_url, quickbooks_record_url
+from simplecommercesync.providers.hubspot.record_pages import hubspot_record_url
+from simplecommercesync.providers.quickbooks.record_pages import quickbooks_record_url
 from simplecommercesync.sync.models import PaymentInvoice, SyncRecord
 
 

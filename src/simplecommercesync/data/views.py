@@ -26,10 +26,10 @@ from simplecommercesync.data.listing import STATUSES, RecordFilter, page_of, rec
 from simplecommercesync.data.payment_invoices import payment_invoices
 from simplecommercesync.data.status_counts import status_counts
 from simplecommercesync.data.templatetags.error_text import after_title
-from simplecommercesync.providers.record_pages import hubspot_record_url, quickbooks_record_url
+from simplecommercesync.providers.hubspot.record_pages import hubspot_record_url
+from simplecommercesync.providers.quickbooks.record_pages import quickbooks_record_url
 from simplecommercesync.sync import operations
-from simplecommercesync.sync.catalogue import SYNC_TYPES, SyncType
-from simplecommercesync.sync.engine.errors import kind_for
+from simplecommercesync.sync.catalogue import SYNC_TYPES, SyncType, error_kind
 from simplecommercesync.sync.models import RecordStatus, SourceSide, SyncRecord
 
 ATTEMPTS_SHOWN = 100
@@ -48,7 +48,7 @@ def _sync_type(key: str) -> SyncType:
 
 
 def row_view(record: SyncRecord, sync_type: SyncType, now: datetime | None = None) -> dict[str, Any]:
-    kind = kind_for(record.error_kind) if record.error_kind else None
+    kind = error_kind(record.error_kind) if record.error_kind else None
     # Products may sync from QuickBooks: then the source is the QuickBooks side.
     from_quickbooks = record.source_side == SourceSide.QUICKBOOKS
     error_title = kind.title if kind else record.error_kind

@@ -21,8 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from simplecommercesync.accounts.models import Role, User, Workspace
-from simplecommercesync.sync.catalogue import SYNC_TYPES
-from simplecommercesync.sync.engine.errors import kind_for
+from simplecommercesync.sync.catalogue import SYNC_TYPES, error_kind
 from simplecommercesync.sync.engine.models import FailureDigest, RecordStatus, SyncRecord
 
 logger = logging.getLogger(__name__)
@@ -96,7 +95,7 @@ def _send(workspace: Workspace, sync_type: str, records: list[SyncRecord], total
     title = SYNC_TYPES[sync_type].title if sync_type in SYNC_TYPES else sync_type.title()
     lines = []
     for record in records:
-        kind = kind_for(record.error_kind)
+        kind = error_kind(record.error_kind)
         lines.append(DigestLine(
             label=record.label or record.source_id,
             error=kind.title if kind else record.error_kind or "Failed",

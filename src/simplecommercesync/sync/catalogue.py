@@ -1,5 +1,7 @@
 """Every sync type, collected from its own declaration: the one list the engine, inbound routing,
-the Settings → Sync tabs, the Data tabs, the CLI and the docs read.
+the Settings → Sync tabs, the Data tabs, the CLI and the docs read. Its error kinds too: each lives
+with the code that raises it (engine, mapping, a type's folder), so pages look a record's kind up
+here (`error_kind`).
 
 Adding a sync type is one folder under `types/` with a `declaration.py`, and one line below.
 The dependency graph (`waits_for`) is checked when this module is imported, so a wrong
@@ -12,14 +14,17 @@ from collections.abc import Iterable
 
 from django.db import models
 
+from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.declaration import SyncType
+from simplecommercesync.sync.engine.errors import ErrorKind
 from simplecommercesync.sync.types.customers.declaration import CUSTOMERS
 from simplecommercesync.sync.types.invoices.declaration import INVOICES
 from simplecommercesync.sync.types.payments.declaration import PAYMENTS
 from simplecommercesync.sync.types.products.declaration import PRODUCTS
 from simplecommercesync.sync.types.quotes.declaration import QUOTES
 
-__all__ = ["SYNC_TYPES", "SyncType", "dependents_of", "enabled", "enabled_workspaces", "get_sync_type"]
+__all__ = ["ALL_ERROR_KINDS", "SYNC_TYPES", "SyncType", "dependents_of", "enabled", "enabled_workspaces",
+           "error_kind", "get_sync_type"]
 
 
 class CatalogueError(Exception):
@@ -53,6 +58,24 @@ def checked(declarations: Iterable[SyncType]) -> dict[str, SyncType]:
 
 
 SYNC_TYPES: dict[str, SyncType] = checked((INVOICES, CUSTOMERS, PRODUCTS, PAYMENTS, QUOTES))
+
+
+def kinds_by_key(declarations: Iterable[SyncType]) -> dict[str, ErrorKind]:
+    """The engine's own error kinds and every kind a declaration lists, once each, by key."""
+    kinds: dict[str, ErrorKind] = {}
+    for kind in (*errors.ENGINE_KINDS, *(kind for declared in declarations for kind in declared.error_kinds)):
+        if kinds.setdefault(kind.key, kind) != kind:
+            raise CatalogueError(f"two error kinds are declared as {kind.key!r}")
+    return kinds
+
+
+_ERROR_KINDS = kinds_by_key(SYNC_TYPES.values())
+ALL_ERROR_KINDS: tuple[ErrorKind, ...] = tuple(_ERROR_KINDS.values())
+
+
+def error_kind(key: str) -> ErrorKind | None:
+    """The kind a record's `error_kind` names; None for a key no longer declared (kept as is on screen)."""
+    return _ERROR_KINDS.get(key)
 
 
 def get_sync_type(key: str) -> SyncType:

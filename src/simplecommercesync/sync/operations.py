@@ -5,15 +5,14 @@
 - `sync_now(workspace, sync_type, full=False)`: queue changes (or everything) and drain.
 - `refresh_tax_cache(workspace)`: Refresh Cache on Settings → Sync → Tax.
 - `counts_by_status(workspace, since)`: {sync_type: {status: count}} for the dashboard.
-- `save_invoice_settings(workspace, by_user, **fields)`: Save Configuration (turning sync on
-  starts a full sync).
+- `save_invoice_settings(workspace, by_user, **fields)`, `save_payment_settings(...)`: Save
+  Configuration (the type's own save; turning sync on starts a full sync here).
 - `preview(workspace, sync_type) -> PreviewResult`: Preview — what a run would do now, writing
   nothing (sync/preview.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,22 +24,18 @@ from simplecommercesync.connections.gate import SyncGate
 from simplecommercesync.sync.catalogue import SYNC_TYPES, get_sync_type
 from simplecommercesync.sync.engine.drain import build_context
 from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
+from simplecommercesync.sync.engine.outcomes import OperationResult
 from simplecommercesync.sync.inbound.hubspot_polling import poll_workspace, queue_everything
 from simplecommercesync.sync.mapping.tax import refresh_tax_cache as refresh
 from simplecommercesync.sync.preview import PreviewResult
 from simplecommercesync.sync.preview import preview as plan_without_writing
 from simplecommercesync.sync.tasks import wake
-from simplecommercesync.sync.types.invoices.models import INVOICE_STATUSES, InvoiceSyncSettings
+from simplecommercesync.sync.types.invoices import settings as invoice_settings
+from simplecommercesync.sync.types.payments import settings as payment_settings
 
 
 def _workspace_id(workspace: Workspace | int) -> int:
     return workspace if isinstance(workspace, int) else workspace.pk
-
-
-@dataclass
-class OperationResult:
-    level: str  # success | warning | error
-    message: str
 
 
 def retry_record(record_id: int, by_user: User | None = None) -> OperationResult:
@@ -126,44 +121,14 @@ def counts_by_status(workspace: Workspace | int, since: datetime | None = None) 
 
 
 def save_invoice_settings(workspace: Workspace | int, by_user: User | None = None, **fields: Any) -> OperationResult:
+    """Save Configuration on Settings → Sync → Invoices (turning sync on starts a full sync)."""
     workspace_id = _workspace_id(workspace)
-    settings, _ = InvoiceSyncSettings.objects.get_or_create(workspace_id=workspace_id)
-    was_enabled = settings.enabled
-    statuses = fields.get("status_filter")
-    if statuses is not None:
-        unknown = set(statuses) - set(INVOICE_STATUSES)
-        if unknown:
-            return OperationResult("error", f"Unknown invoice statuses: {', '.join(sorted(unknown))}.")
-    for name in ("enabled", "direction", "status_filter", "skip_integration_source", "sync_void_status"):
-        if name in fields:
-            setattr(settings, name, fields[name])
-    settings.updated_at, settings.updated_by = timezone.now(), by_user
-    settings.save()
-    # QuickBooks → HubSpot starts from changes (webhooks, CDC), never by listing HubSpot's invoices.
-    if settings.enabled and not was_enabled and settings.direction == "hubspot_to_quickbooks":
-        started = sync_now(workspace_id, "invoices", full=True)
-        return OperationResult(started.level, f"Configuration saved. {started.message}")
-    return OperationResult("success", "Configuration saved.")
+    saved = invoice_settings.save_invoice_settings(workspace_id, by_user, **fields)
+    return saved.with_start(sync_now(workspace_id, "invoices", full=True)) if saved.start_full_sync else saved.outcome
 
 
 def save_payment_settings(workspace: Workspace | int, by_user: User | None = None, **fields: Any) -> OperationResult:
     """Save Configuration on Settings → Sync → Payments (turning sync on starts a full sync)."""
-    from simplecommercesync.sync.types.payments.models import PAYMENT_STATUSES, PaymentSyncSettings
-
     workspace_id = _workspace_id(workspace)
-    settings, _ = PaymentSyncSettings.objects.get_or_create(workspace_id=workspace_id)
-    was_enabled = settings.enabled
-    statuses = fields.get("status_filter")
-    if statuses is not None:
-        unknown = set(statuses) - set(PAYMENT_STATUSES)
-        if unknown:
-            return OperationResult("error", f"Unknown payment statuses: {', '.join(sorted(unknown))}.")
-    for name in ("enabled", "status_filter", "require_invoice", "sync_refunds"):
-        if name in fields:
-            setattr(settings, name, fields[name])
-    settings.updated_at, settings.updated_by = timezone.now(), by_user
-    settings.save()
-    if settings.enabled and not was_enabled:
-        started = sync_now(workspace_id, "payments", full=True)
-        return OperationResult(started.level, f"Configuration saved. {started.message}")
-    return OperationResult("success", "Configuration saved.")
+    saved = payment_settings.save_payment_settings(workspace_id, by_user, **fields)
+    return saved.with_start(sync_now(workspace_id, "payments", full=True)) if saved.start_full_sync else saved.outcome

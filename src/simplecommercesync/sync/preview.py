@@ -26,8 +26,10 @@ from simplecommercesync.accounts.models import Workspace
 from simplecommercesync.connections.access import ConnectionUnavailable
 from simplecommercesync.connections.gate import SyncGate, SyncsPaused
 from simplecommercesync.providers.http.errors import ProviderError
-from simplecommercesync.sync.catalogue import SyncType, get_sync_type
+from simplecommercesync.sync.catalogue import SyncType, error_kind, get_sync_type
+from simplecommercesync.sync.engine.declaration import NoPeers
 from simplecommercesync.sync.engine.drain import SyncContext, build_context
+from simplecommercesync.sync.engine.errors import ErrorKind
 from simplecommercesync.sync.engine.models import SourceSide, SyncCursor, SyncRecord
 from simplecommercesync.sync.engine.planning import ACTIONS, PlannedRow, PreviewUnavailable
 from simplecommercesync.sync.engine.queue import claimable
@@ -39,6 +41,14 @@ PAGE_LIMIT = 2000
 
 class Previewable(Protocol):
     def preview(self, context: SyncContext, source_ids: Sequence[str]) -> list[PlannedRow]: ...
+
+
+class PreviewPeers(NoPeers):
+    """A dry run wakes and queues no other sync type, but names their error kinds as a run does
+    (a payment waiting for an invoice that failed says why)."""
+
+    def error_kind(self, key: str) -> ErrorKind | None:
+        return error_kind(key)
 
 
 @dataclass
@@ -92,6 +102,7 @@ def preview(
     except ConnectionUnavailable as exc:
         result.unavailable = f"Can't preview: {exc.message}. Reconnect in Settings → Connections."
         return result
+    context.peers = PreviewPeers()
     try:
         # Before a sync type ever ran, "now" is the full sync that switching it on starts.
         result.first_run = not full and not SyncRecord.objects.filter(

@@ -16,6 +16,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from simplecommercesync.coordination.task_locks import run_alone
 from simplecommercesync.sync import catalogue
 from simplecommercesync.sync.engine import drain as engine
+from simplecommercesync.sync.engine.errors import ErrorKind
 from simplecommercesync.sync.engine.models import RunKind
 from simplecommercesync.sync.engine.queue import due_drains, lease_length
 from simplecommercesync.sync.inbound.hubspot_polling import poll_due_workspaces, poll_workspace
@@ -32,6 +33,9 @@ class CataloguePeers:
 
     def wake(self, workspace_id: int, key: str, trigger: str) -> None:
         wake(workspace_id, key, trigger)
+
+    def error_kind(self, key: str) -> ErrorKind | None:
+        return catalogue.error_kind(key)
 
 
 def drain(workspace_id: int, sync_type: str, **options: Any) -> engine.DrainReport:

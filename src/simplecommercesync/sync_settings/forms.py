@@ -1,4 +1,5 @@
-"""The forms of Settings → Sync; each says exactly what to change when it refuses a value."""
+"""The forms of Settings → Sync → Tax; each says exactly what to change when it refuses a value.
+(Each sync type's tab has its form in its own folder, `sync/types/<type>/settings_page.py`.)"""
 
 from __future__ import annotations
 
@@ -6,59 +7,8 @@ from typing import Any
 
 from django import forms
 
-from simplecommercesync.sync.models import (
-    INVOICE_STATUSES,
-    ReverseUnmappedTaxBehavior,
-    SyncDirection,
-    TaxMapping,
-    UnmappedTaxBehavior,
-)
+from simplecommercesync.sync.models import ReverseUnmappedTaxBehavior, TaxMapping, UnmappedTaxBehavior
 from simplecommercesync.sync_settings.tax_choices import TaxChoices
-
-INVOICE_STATUS_LABELS = {"draft": "Draft", "open": "Open", "paid": "Paid", "voided": "Voided"}
-# Shown under Sync Direction: one direction at a time, and what switching does.
-DIRECTION_HELP = (
-    "One direction at a time. QuickBooks to HubSpot: QuickBooks invoices become HubSpot invoices (contact by "
-    "email, lines by SKU). Switching never changes invoices that already synced."
-)
-
-
-class InvoiceSettingsForm(forms.Form):
-    enabled = forms.BooleanField(
-        label="Enable Invoice Sync",
-        required=False,
-        help_text="Invoices created or changed in HubSpot are written to QuickBooks within seconds. "
-        "Turning it on also starts a full sync of the invoices already in HubSpot.",
-    )
-    direction = forms.ChoiceField(label="Sync Direction", choices=SyncDirection.choices)
-    status_filter = forms.MultipleChoiceField(
-        label="Invoice Status Filter",
-        required=False,
-        choices=[(s, INVOICE_STATUS_LABELS[s]) for s in INVOICE_STATUSES],
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Only HubSpot invoices in a checked status sync. Recommended: Open and Paid.",
-    )
-    skip_integration_source = forms.BooleanField(
-        label="Skip Integration Source",
-        required=False,
-        help_text="Ignore invoices that an integration created in HubSpot — including SimpleCommerceSync's "
-        "own writes — so nothing syncs in a loop. Turn it off only if another app creates invoices in "
-        "HubSpot that should also reach QuickBooks.",
-    )
-    sync_void_status = forms.BooleanField(
-        label="Sync Void Status",
-        required=False,
-        help_text="Voiding an invoice in HubSpot voids its QuickBooks invoice.",
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("enabled") and not data.get("status_filter"):
-            self.add_error(
-                "status_filter",
-                "Check at least one invoice status to sync (recommended: Open and Paid), or turn Invoice Sync off.",
-            )
-        return data
 
 
 class TaxSettingsForm(forms.Form):

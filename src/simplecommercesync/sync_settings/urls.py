@@ -1,20 +1,16 @@
+"""Settings → Sync's addresses: each sync type's own pages (from its declaration), then Tax and
+Preview, which belong to this app."""
+
 from django.urls import path
 
-from simplecommercesync.sync_settings import payments, preview, products, quotes, views
+from simplecommercesync.sync_settings import preview, views
+from simplecommercesync.sync_settings.tabs import TYPE_PAGES
 
 app_name = "sync_settings"
 
 urlpatterns = [
     path("settings/sync/", views.index, name="index"),
-    path("settings/sync/invoices/", views.invoices, name="invoices"),
-    path("settings/sync/payments/", payments.payments, name="payments"),
-    path("settings/sync/products/", products.products, name="products"),
-    path("settings/sync/products/mappings/", products.mapping_add, name="products_mapping_add"),
-    path("settings/sync/products/mappings/<int:mapping_id>/delete/", products.mapping_delete,
-         name="products_mapping_delete"),
-    path("settings/sync/products/full-sync/", products.full_sync, name="products_full_sync"),
-    path("settings/sync/products/full-sync/progress/", products.progress, name="products_progress"),
-    path("settings/sync/quotes/", quotes.quotes, name="quotes"),
+    *(pattern for pages in TYPE_PAGES.values() for pattern in pages),
     path("settings/sync/tax/", views.tax, name="tax"),
     path("settings/sync/<str:sync_type>/preview/", preview.preview, name="preview"),
     path("settings/sync/tax/refresh/", views.tax_refresh, name="tax_refresh"),

@@ -1,9 +1,8 @@
-"""Settings → Sync → Invoices and Tax. Anyone in the workspace reads them; only an admin writes,
-and that is enforced here (a member's POST is a 403), not only by hiding buttons."""
+"""Settings → Sync itself (its address opens the Invoices tab) and its Tax tab: tax is not a sync
+type, its settings apply to invoices and quotes alike. Anyone in the workspace reads it; only an
+admin writes, and that is enforced here (a member's POST is a 403), not only by hiding buttons."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,66 +11,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from simplecommercesync.accounts.requests import require_admin, say, user_of
 from simplecommercesync.accounts.roles import admin_required
+from simplecommercesync.connections.errors import STARTUP_TROUBLE
 from simplecommercesync.sync import operations
-from simplecommercesync.sync.models import InvoiceSyncSettings, TaxMapping, TaxSettings
+from simplecommercesync.sync.models import TaxMapping, TaxSettings
 from simplecommercesync.sync_settings.accounts_in_use import accounts_in_use
-from simplecommercesync.sync_settings.forms import (
-    DIRECTION_HELP,
-    InvoiceSettingsForm,
-    TaxMappingForm,
-    TaxSettingsForm,
-)
-from simplecommercesync.sync_settings.settings_request import STARTUP_TROUBLE, require_admin, say, user_of
+from simplecommercesync.sync_settings.forms import TaxMappingForm, TaxSettingsForm
 from simplecommercesync.sync_settings.tax_choices import TaxChoices, code_label, rate_label, tax_choices
-
-# -- Invoices ---------------------------------------------------------------------------------
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     return redirect("sync_settings:invoices")
-
-
-@login_required
-def invoices(request: HttpRequest) -> HttpResponse:
-    workspace_id = user_of(request).workspace_id
-    current = InvoiceSyncSettings.objects.filter(workspace_id=workspace_id).first() or InvoiceSyncSettings()
-    if request.method != "POST":
-        form = InvoiceSettingsForm(initial=_invoice_initial(current))
-        return _invoices_page(request, form, current)
-    require_admin(request)
-    form = InvoiceSettingsForm(request.POST)
-    if not form.is_valid():
-        return _invoices_page(request, form, current, status=400)
-    try:
-        result = operations.save_invoice_settings(workspace_id, user_of(request), **form.cleaned_data)
-    except STARTUP_TROUBLE as trouble:
-        say(request, "warning", f"Configuration saved. The first full sync couldn't start: {trouble}")
-    else:
-        say(request, result.level, result.message)
-    return redirect("sync_settings:invoices")
-
-
-def _invoice_initial(current: InvoiceSyncSettings) -> dict[str, Any]:
-    return {
-        "enabled": current.enabled,
-        "direction": current.direction,
-        "status_filter": list(current.status_filter),
-        "skip_integration_source": current.skip_integration_source,
-        "sync_void_status": current.sync_void_status,
-    }
-
-
-def _invoices_page(
-    request: HttpRequest, form: InvoiceSettingsForm, current: InvoiceSyncSettings, status: int = 200
-) -> HttpResponse:
-    return render(
-        request,
-        "sync_settings/invoices.html",
-        {"tab": "invoices", "form": form, "current": current, "direction_help": DIRECTION_HELP},
-        status=status,
-    )
 
 
 # -- Tax --------------------------------------------------------------------------------------

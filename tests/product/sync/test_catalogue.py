@@ -26,7 +26,6 @@ INVOICES, PAYMENTS, PRODUCTS = SYNC_TYPES["invoices"], SYNC_TYPES["payments"], S
 # by the docs tests named here. An entry leaves this list once the product reads the field.
 READ_BY_DOCS_TESTS = {
     "docs_page": ROOT / "tests" / "product" / "test_sync_docs.py",
-    "error_kinds": ROOT / "tests" / "product" / "test_sync_docs.py",
 }
 
 

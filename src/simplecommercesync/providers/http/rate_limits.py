@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import redis
+from django.conf import settings
 
 from simplecommercesync.providers.http.errors import RateLimited
 from simplecommercesync.providers.http.rolling_window import MemoryWindows, RedisWindows, WindowStore
@@ -186,8 +187,6 @@ class ProviderLimiter:
     def shared(cls, limits: ProviderLimits, account: str) -> ProviderLimiter:
         """The limiter every caller in this process uses for the account, on Redis when
         `SCS_REDIS_URL` is set, scaled by `SCS_RATE_LIMIT_SCALE`."""
-        from django.conf import settings
-
         storage_url: str | None = getattr(settings, "SCS_REDIS_URL", None)
         scale = float(getattr(settings, "SCS_RATE_LIMIT_SCALE", 1.0))
         key = (limits, str(account), storage_url, scale)

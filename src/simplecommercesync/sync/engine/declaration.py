@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from django.db import models
+from django.urls import URLPattern
 
 from simplecommercesync.sync.engine.errors import ErrorKind
+from simplecommercesync.sync.engine.outcomes import OperationResult
 
 if TYPE_CHECKING:  # the drain's types name declarations too; only the type checker needs both ways
     from simplecommercesync.sync.engine.clients import ProviderClients
@@ -68,6 +70,13 @@ class Inbound:
     two_way_poll: Callable[[int], Callable[[ProviderClients, str], bool] | None] | None = None
 
 
+class SettingsActions(Protocol):
+    """What a sync type's Settings → Sync pages may ask of the layers above the types: the
+    Settings → Sync shell passes one in when it collects their URL patterns."""
+
+    def sync_now(self, workspace_id: int, key: str, *, full: bool = False) -> OperationResult: ...
+
+
 @dataclass(frozen=True)
 class SyncType:
     key: str
@@ -85,12 +94,16 @@ class SyncType:
     # no tab and is on whenever `on_with` is (customers sync with invoices).
     settings_model: type[models.Model] | None
     on_with: str | None = None
+    # Its Settings → Sync pages, its tab first (the tab's link is that pattern's name); the shell
+    # mounts them under the `sync_settings` URL namespace. None: no tab (customers).
+    settings_pages: Callable[[SettingsActions], list[URLPattern]] | None = None
     inbound: Inbound = field(default_factory=Inbound)
     # Records claimed per drain batch: one HubSpot batch read (≤ 100) feeds them.
     batch_size: int = 100
     # HubSpot property the polling cursor follows (None: not polled by cursor).
     cursor_property: str | None = None
-    # The error kinds its records can show besides the engine's own (errors.ENGINE_KINDS).
+    # The error kinds its records can show besides the engine's own (errors.ENGINE_KINDS); the
+    # catalogue collects them so that pages look any record's kind up by its key.
     error_kinds: tuple[ErrorKind, ...] = ()
     # Start Full Sync, when the source isn't simply every HubSpot object of `hubspot_object`.
     full_sync: FullSync | None = None
@@ -107,6 +120,10 @@ class Peers(Protocol):
 
     def wake(self, workspace_id: int, key: str, trigger: str) -> None: ...
 
+    def error_kind(self, key: str) -> ErrorKind | None:
+        """Any sync type's error kind by its key (a payment names why its invoice failed)."""
+        ...
+
 
 class NoPeers:
     """For drains run without a catalogue (a handler under test): no other sync type is on."""
@@ -115,4 +132,7 @@ class NoPeers:
         return False
 
     def wake(self, workspace_id: int, key: str, trigger: str) -> None:
+        return None
+
+    def error_kind(self, key: str) -> ErrorKind | None:
         return None

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from simplecommercesync.providers.http.errors import Rejected
 from simplecommercesync.providers.quickbooks.accounting import BatchOperation
 from simplecommercesync.providers.quickbooks.limits import BATCH_MAX
 from simplecommercesync.sync.engine.drain import SyncContext
@@ -89,8 +90,6 @@ def write_one(context: SyncContext, entity: str, verb: str, body: dict[str, Any]
 
 
 def _send_single(context: SyncContext, row: QuickBooksWrite, entry: WriteEntry, replayed: bool = False) -> WriteOutcome:
-    from simplecommercesync.providers.http.errors import Rejected
-
     verb, _, entity = row.operation.partition(":")
     send = context.quickbooks.create if verb == "create" else context.quickbooks.update
     try:

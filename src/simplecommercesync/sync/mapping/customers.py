@@ -40,6 +40,7 @@ from simplecommercesync.sync.engine.writes import (
     write_batch,
     write_one,
 )
+from simplecommercesync.sync.mapping import errors as mapping_errors
 from simplecommercesync.sync.mapping.customer_creation import customer_creation_lock
 
 # The address matters beyond the books: a US company on automated sales tax taxes each invoice by
@@ -193,11 +194,13 @@ def _sort_contacts(
             resolved[contact_id] = CustomerMatch(link.quickbooks_id, link.quickbooks_label)
         elif contact_id not in contacts:
             resolved[contact_id] = errors.SyncFailure(
-                errors.CUSTOMER_NOT_FOUND, f"Customer not found: HubSpot contact {contact_id} no longer exists.")
+                mapping_errors.CUSTOMER_NOT_FOUND,
+                f"Customer not found: HubSpot contact {contact_id} no longer exists.")
         elif not normalized_email(props.get("email")):
             name = display_name_of(props) or f"contact {contact_id}"
             resolved[contact_id] = errors.SyncFailure(
-                errors.CUSTOMER_EMAIL_MISSING, f"Customer email missing: {name} has no email address in HubSpot.")
+                mapping_errors.CUSTOMER_EMAIL_MISSING,
+                f"Customer email missing: {name} has no email address in HubSpot.")
         else:
             unlinked.append(contact_id)
     directory.load_emails(normalized_email(contacts[c]["properties"].get("email")) for c in unlinked)

@@ -7,6 +7,7 @@ from typing import Any
 
 from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.drain import SyncContext
+from simplecommercesync.sync.mapping import errors as mapping_errors
 
 
 class ItemCatalog:
@@ -36,6 +37,6 @@ class ItemCatalog:
             return exact[0]
         if candidates:
             other = candidates[0].get("Sku")
-            raise errors.SyncFailure(errors.SKU_NOT_FOUND,
+            raise errors.SyncFailure(mapping_errors.SKU_NOT_FOUND,
                                      f"SKU not found: {sku} (QuickBooks has {other} — SKUs match exactly)")
-        raise errors.SyncFailure(errors.SKU_NOT_FOUND, f"SKU not found: {sku}")
+        raise errors.SyncFailure(mapping_errors.SKU_NOT_FOUND, f"SKU not found: {sku}")

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.drain import SyncContext
+from simplecommercesync.sync.mapping import errors as mapping_errors
 from simplecommercesync.sync.mapping.tax_models import (
     HubSpotTaxRate,
     QuickBooksCompanyFacts,
@@ -147,7 +148,8 @@ class TaxPlan:
         reason = "Strict Mode" if behavior == UnmappedTaxBehavior.STRICT else (
             "this company needs a tax code on every line and no default tax code is chosen")
         raise errors.SyncFailure(
-            errors.UNMAPPED_TAX_RATE, f"Unmapped tax rate: {name} has no QuickBooks tax code ({reason}).")
+            mapping_errors.UNMAPPED_TAX_RATE,
+            f"Unmapped tax rate: {name} has no QuickBooks tax code ({reason}).")
 
 
 def refresh_tax_cache(context: SyncContext) -> tuple[int, int]:

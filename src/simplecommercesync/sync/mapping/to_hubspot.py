@@ -22,6 +22,7 @@ from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.drain import SyncContext
 from simplecommercesync.sync.engine.links import NewLink, store_links
 from simplecommercesync.sync.engine.models import LinkKind, QuickBooksWrite, RecordLink, WriteState
+from simplecommercesync.sync.mapping import errors as mapping_errors
 from simplecommercesync.sync.mapping.customers import (
     CONTACT_PROPERTIES,
     contact_fingerprint,
@@ -119,7 +120,7 @@ def contact_for_customer(context: SyncContext, customer: dict[str, Any]) -> Cont
     email = normalized_email((customer.get("PrimaryEmailAddr") or {}).get("Address"))
     name = str(customer.get("DisplayName") or customer_id)
     if not email:
-        raise errors.SyncFailure(errors.QUICKBOOKS_EMAIL_MISSING,
+        raise errors.SyncFailure(mapping_errors.QUICKBOOKS_EMAIL_MISSING,
                                  f"Customer email missing: QuickBooks customer {name} has no email address.")
     context.checkpoint()
     found = context.hubspot.read_by_unique("contacts", "email", [email], CONTACT_PROPERTIES).get(email)
@@ -175,9 +176,9 @@ class HubSpotProducts:
             return exact[0]
         if candidates:
             other = (candidates[0].get("properties") or {}).get("hs_sku")
-            raise errors.SyncFailure(errors.HUBSPOT_SKU_NOT_FOUND,
+            raise errors.SyncFailure(mapping_errors.HUBSPOT_SKU_NOT_FOUND,
                                      f"SKU not found in HubSpot: {sku} (HubSpot has {other} — SKUs match exactly)")
-        raise errors.SyncFailure(errors.HUBSPOT_SKU_NOT_FOUND, f"SKU not found in HubSpot: {sku}")
+        raise errors.SyncFailure(mapping_errors.HUBSPOT_SKU_NOT_FOUND, f"SKU not found in HubSpot: {sku}")
 
 
 class ReverseTax:
@@ -235,7 +236,7 @@ class ReverseTax:
                 self._note(f"Several mapped HubSpot tax rates charge {percent.normalize()} %, like QuickBooks' "
                            f"{name}; map that code to one of them in Settings → Sync → Tax.")
         if self.settings.reverse_unmapped_behavior == ReverseUnmappedTaxBehavior.STRICT:
-            raise errors.SyncFailure(errors.UNMAPPED_TAX_CODE,
+            raise errors.SyncFailure(mapping_errors.UNMAPPED_TAX_CODE,
                                      f"Unmapped tax code: QuickBooks tax code {name} has no HubSpot tax rate "
                                      "(Strict Mode).")
         self._note(f"QuickBooks tax code {name} has no HubSpot tax rate; the line has none.")
@@ -276,11 +277,11 @@ def wanted_lines(context: SyncContext, entity: dict[str, Any], reverse_tax: Reve
         detail = line["SalesItemLineDetail"]
         item = items.get(item_id)
         if item is None:
-            raise errors.SyncFailure(errors.HUBSPOT_SKU_NOT_FOUND,
+            raise errors.SyncFailure(mapping_errors.HUBSPOT_SKU_NOT_FOUND,
                                      f"SKU not found in HubSpot: QuickBooks item {item_id} no longer exists")
         sku = str(item.get("Sku") or "").strip()
         if not sku:
-            raise errors.SyncFailure(errors.HUBSPOT_SKU_NOT_FOUND,
+            raise errors.SyncFailure(mapping_errors.HUBSPOT_SKU_NOT_FOUND,
                                      f"SKU not found in HubSpot: QuickBooks item “{item.get('Name')}” has no SKU")
         product = products.find(sku)
         quantity = Decimal(str(detail.get("Qty") or 1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.declaration import Inbound, SyncType
+from simplecommercesync.sync.mapping import errors as mapping_errors
 from simplecommercesync.sync.types.customers import inbound
 from simplecommercesync.sync.types.customers.sync import CustomerSync
 
@@ -21,5 +22,6 @@ CUSTOMERS = SyncType(
     inbound=Inbound(hubspot_objects=("contacts",), hubspot_changes=inbound.queue_hubspot_changes),
     # Contacts sync when an invoice needs them, and again when a linked contact changes: not polled.
     cursor_property=None,
-    error_kinds=(errors.CUSTOMER_EMAIL_MISSING, errors.CUSTOMER_NOT_FOUND, errors.SOURCE_DELETED),
+    error_kinds=(mapping_errors.CUSTOMER_EMAIL_MISSING, mapping_errors.CUSTOMER_NOT_FOUND,
+                 errors.SOURCE_DELETED),
 )

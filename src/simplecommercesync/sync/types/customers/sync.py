@@ -24,6 +24,7 @@ from simplecommercesync.sync.engine.writes import (
     replay_unanswered,
     write_one,
 )
+from simplecommercesync.sync.mapping import errors as mapping_errors
 from simplecommercesync.sync.mapping.customers import (
     CONTACT_PROPERTIES,
     contact_fingerprint,
@@ -55,7 +56,7 @@ class CustomerSync:
                 rows.append(PlannedRow(source_id, label, "unchanged", f"Same as QuickBooks customer {link.quickbooks_id}."))
             elif not normalized_email(props.get("email")):
                 rows.append(PlannedRow(source_id, label, "fail", "Customer email missing: the contact's email was removed.",
-                                       errors.CUSTOMER_EMAIL_MISSING.key))
+                                       mapping_errors.CUSTOMER_EMAIL_MISSING.key))
             else:
                 rows.append(PlannedRow(source_id, label, "update",
                                        f"QuickBooks customer {link.quickbooks_id} gets the contact's email and name."))
@@ -85,7 +86,7 @@ class CustomerSync:
                                             destination_id=link.quickbooks_id, destination_label=link.quickbooks_label))
                 continue
             if not normalized_email(props.get("email")):
-                batch.finish(record, Result(AttemptOutcome.FAILED, kind=errors.CUSTOMER_EMAIL_MISSING,
+                batch.finish(record, Result(AttemptOutcome.FAILED, kind=mapping_errors.CUSTOMER_EMAIL_MISSING,
                                             message="Customer email missing: the contact's email was removed."))
                 continue
             updates.append((record, props, link))

@@ -22,6 +22,7 @@ from simplecommercesync.sync.engine.drain import Batch, SyncContext
 from simplecommercesync.sync.engine.links import NewLink, link_history, store_links
 from simplecommercesync.sync.engine.models import AttemptOutcome, LinkKind, RecordLink, SyncRecord
 from simplecommercesync.sync.engine.queue import Result
+from simplecommercesync.sync.mapping import errors as mapping_errors
 from simplecommercesync.sync.mapping.to_hubspot import (
     INVOICE_STAMP,
     ReverseTax,
@@ -152,7 +153,7 @@ class QuickBooksInvoiceSync:
         customer_id = str((invoice.get("CustomerRef") or {}).get("value") or "")
         customer = quickbooks_entities(context, "Customer", [customer_id]).get(customer_id)
         if customer is None:
-            raise errors.SyncFailure(errors.CUSTOMER_NOT_FOUND,
+            raise errors.SyncFailure(mapping_errors.CUSTOMER_NOT_FOUND,
                                      "Customer not found: the invoice's QuickBooks customer no longer exists.")
         reverse: ReverseTax = context.cache.get("reverse_tax") or context.cache.setdefault("reverse_tax",
                                                                                            ReverseTax(context))

@@ -40,6 +40,7 @@ from simplecommercesync.sync.engine.writes import (
     write_batch,
     write_one,
 )
+from simplecommercesync.sync.mapping import errors as mapping_errors
 from simplecommercesync.sync.mapping.customers import (
     CONTACT_PROPERTIES,
     CustomerMatch,
@@ -60,6 +61,7 @@ from simplecommercesync.sync.mapping.write_back import (
     SYNC_STATUS,
     WRITE_BACK_PROPERTIES,
 )
+from simplecommercesync.sync.types.invoices import errors as invoice_errors
 from simplecommercesync.sync.types.invoices.line_items import resolve_line_item_changes
 from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
 
@@ -152,7 +154,7 @@ class InvoiceSync:
         for record in live:
             invoice = invoices[record.source_id]
             if record.pk not in wanted_contacts:
-                batch.finish(record, Result(AttemptOutcome.FAILED, kind=errors.CUSTOMER_NOT_FOUND,
+                batch.finish(record, Result(AttemptOutcome.FAILED, kind=mapping_errors.CUSTOMER_NOT_FOUND,
                                             label=self._label(invoice),
                                             message="Customer not found: the invoice has no contact in HubSpot."))
                 continue
@@ -265,7 +267,7 @@ class InvoiceSync:
             customer = customers.get(source_id)
             try:
                 if customer is None:
-                    raise errors.SyncFailure(errors.CUSTOMER_NOT_FOUND,
+                    raise errors.SyncFailure(mapping_errors.CUSTOMER_NOT_FOUND,
                                              "Customer not found: the invoice has no contact in HubSpot.")
                 if isinstance(customer, errors.SyncFailure):
                     raise customer
@@ -306,7 +308,7 @@ class InvoiceSync:
             lp = line.get("properties") or {}
             sku = str(lp.get("hs_sku") or "").strip()
             if not sku:
-                raise errors.SyncFailure(errors.SKU_NOT_FOUND,
+                raise errors.SyncFailure(mapping_errors.SKU_NOT_FOUND,
                                          f"SKU not found: line “{lp.get('name') or line['id']}” has no SKU")
             item = catalog.find(sku)
             for what in ("quantity", "price", "discount", "hs_discount_percentage"):
@@ -449,7 +451,7 @@ class InvoiceSync:
         label = self._label(plan.invoice)
         # Intuit "Error codes": 6140 Duplicate Document Number.
         if code in ("6140", "6210") or "duplicate document number" in message.lower():
-            return Result(AttemptOutcome.FAILED, kind=errors.ALREADY_SYNCED, label=label,
+            return Result(AttemptOutcome.FAILED, kind=mapping_errors.ALREADY_SYNCED, label=label,
                           message=f"Already synced: QuickBooks already has invoice number "
                                   f"{plan.body.get('DocNumber')} ({message}).")
         return Result(AttemptOutcome.FAILED, kind=errors.VALIDATION_ERROR, label=label,
@@ -471,8 +473,9 @@ class InvoiceSync:
         # apart with the same rate. That is no mapping problem, and the note says so.
         if abs(difference) <= Decimal("0.01") * max(1, (lines + 1) // 2):
             return None, (f"QuickBooks' total is {sign}{symbol}{abs(difference)} off HubSpot's: "
-                          f"{errors.TOTALS_ROUNDING_NOTE}")
-        return difference, (f"Totals differ by {sign}{symbol}{abs(difference)} — {errors.TOTALS_DIFFER_FIX} "
+                          f"{invoice_errors.TOTALS_ROUNDING_NOTE}")
+        return difference, (f"Totals differ by {sign}{symbol}{abs(difference)} — "
+                            f"{invoice_errors.TOTALS_DIFFER_FIX} "
                             f"(QuickBooks {money(written.get('TotalAmt'))}, HubSpot {money(billed_raw)}).")
 
     @staticmethod

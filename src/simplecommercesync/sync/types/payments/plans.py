@@ -17,6 +17,7 @@ from simplecommercesync.sync.engine.drain import SyncContext
 from simplecommercesync.sync.engine.models import RecordLink, SyncRecord
 from simplecommercesync.sync.mapping.customers import CustomerDirectory, normalized_email
 from simplecommercesync.sync.mapping.money import money, qbo_date
+from simplecommercesync.sync.types.payments import errors as payment_errors
 from simplecommercesync.sync.types.payments.models import PaymentSyncSettings
 from simplecommercesync.sync.types.payments.reading import BothSides, payment_label
 from simplecommercesync.sync.types.payments.refunds import refund_receipt_body
@@ -64,7 +65,7 @@ def plan_payment(context: SyncContext, settings: PaymentSyncSettings, record: Sy
     for invoice_id in associated:
         invoice_currency = str(((invoices.get(invoice_id) or {}).get("properties") or {}).get("hs_currency") or "")
         if currency and invoice_currency and invoice_currency.upper() != currency:
-            raise errors.SyncFailure(errors.CURRENCY_MISMATCH, (
+            raise errors.SyncFailure(payment_errors.CURRENCY_MISMATCH, (
                 f"Currency mismatch: the payment is in {currency}, {by_id[invoice_id].label} in "
                 f"{invoice_currency.upper()}; QuickBooks applies a payment only to invoices in its own currency."))
     targets = [i for i in associated if status_of(i) != "voided"]
@@ -77,7 +78,7 @@ def plan_payment(context: SyncContext, settings: PaymentSyncSettings, record: Sy
     unsynced = [i for i in targets if synced(i) is None]
     if settings.require_invoice:
         if not associated:
-            raise errors.SyncFailure(errors.PAYMENT_WITHOUT_INVOICE, (
+            raise errors.SyncFailure(payment_errors.PAYMENT_WITHOUT_INVOICE, (
                 "Payment has no invoice: it isn't associated with an invoice in HubSpot, and Require Invoice "
                 "is on."))
         if unsynced:
@@ -85,7 +86,7 @@ def plan_payment(context: SyncContext, settings: PaymentSyncSettings, record: Sy
                 by_id[invoice_id].waiting = True
             wait_for_invoices(context, unsynced, invoice_records, by_id, queue_missing=not dry_run)
         if not targets and link is None:
-            raise errors.SyncFailure(errors.INVOICE_NOT_SYNCED, (
+            raise errors.SyncFailure(payment_errors.INVOICE_NOT_SYNCED, (
                 f"Invoice not synced: {by_id[voided[0]].label} was voided in HubSpot; a payment on a voided "
                 "invoice isn't recorded in QuickBooks."))
     else:
@@ -103,7 +104,7 @@ def plan_payment(context: SyncContext, settings: PaymentSyncSettings, record: Sy
         assert qb_invoice is not None
         invoice_currency = str((qb_invoice.get("CurrencyRef") or {}).get("value") or "")
         if currency and invoice_currency and invoice_currency.upper() != currency:
-            raise errors.SyncFailure(errors.CURRENCY_MISMATCH, (
+            raise errors.SyncFailure(payment_errors.CURRENCY_MISMATCH, (
                 f"Currency mismatch: the payment is in {currency}, QuickBooks invoice "
                 f"{qb_invoice.get('DocNumber') or qb_invoice['Id']} in {invoice_currency}."))
         invoice_customer = str((qb_invoice.get("CustomerRef") or {}).get("value") or "")
@@ -177,13 +178,13 @@ def applied_by(qb_payment: dict[str, Any] | None) -> dict[str, Decimal]:
 def customer_by_email(context: SyncContext, props: dict[str, Any]) -> str:
     email = normalized_email(props.get("hs_customer_email"))
     if not email:
-        raise errors.SyncFailure(errors.PAYMENT_CUSTOMER_NOT_FOUND, (
+        raise errors.SyncFailure(payment_errors.PAYMENT_CUSTOMER_NOT_FOUND, (
             "Payment customer not found: the payment has no synced invoice and no customer email in HubSpot."))
     directory: CustomerDirectory = context.cache.setdefault("customers", CustomerDirectory(context))
     directory.load_emails([email])
     match = directory.choose(email)
     if match is None:
-        raise errors.SyncFailure(errors.PAYMENT_CUSTOMER_NOT_FOUND, (
+        raise errors.SyncFailure(payment_errors.PAYMENT_CUSTOMER_NOT_FOUND, (
             f"Payment customer not found: no QuickBooks customer has the email {email}."))
     return match.quickbooks_id
 

@@ -35,6 +35,7 @@ from simplecommercesync.sync.engine.links import links_by_hubspot_id
 from simplecommercesync.sync.engine.models import AttemptOutcome, RecordLink, SyncRecord
 from simplecommercesync.sync.engine.planning import PlannedRow
 from simplecommercesync.sync.engine.queue import Result
+from simplecommercesync.sync.types.payments import errors as payment_errors
 from simplecommercesync.sync.types.payments.links import PAYMENT_LINK, REFUND_LINK, VOIDED
 from simplecommercesync.sync.types.payments.models import PaymentSyncSettings
 from simplecommercesync.sync.types.payments.plans import (
@@ -119,8 +120,8 @@ class PaymentSync:
                                     links.get(record.source_id), refund_links.get(record.source_id), rows)
             except Waiting as waiting:
                 note_invoices(context, record, rows)
-                batch.finish(record, Result(AttemptOutcome.RETRY, kind=errors.INVOICE_NOT_SYNCED, label=label,
-                                            message=waiting.message))
+                batch.finish(record, Result(AttemptOutcome.RETRY, kind=payment_errors.INVOICE_NOT_SYNCED,
+                                            label=label, message=waiting.message))
                 continue
             except errors.SyncFailure as failure:
                 note_invoices(context, record, rows)
@@ -176,7 +177,8 @@ class PaymentSync:
                                     both.qb_invoices, both.qb_payments, both.invoice_records, links.get(source_id),
                                     refund_links.get(source_id), invoice_rows, dry_run=True)
             except Waiting as waiting:
-                rows[source_id] = PlannedRow(source_id, label, "skip", waiting.message, errors.INVOICE_NOT_SYNCED.key)
+                rows[source_id] = PlannedRow(source_id, label, "skip", waiting.message,
+                                             payment_errors.INVOICE_NOT_SYNCED.key)
                 continue
             except errors.SyncFailure as failure:
                 rows[source_id] = PlannedRow(source_id, label, "fail", f"{failure.kind.title}: {failure.message}",

@@ -16,6 +16,7 @@ from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.drain import SyncContext
 from simplecommercesync.sync.engine.models import RecordStatus, SourceSide, SyncRecord
 from simplecommercesync.sync.engine.queue import upsert_pending
+from simplecommercesync.sync.types.payments import errors as payment_errors
 from simplecommercesync.sync.types.payments.models import PaymentInvoice, PaymentSyncSettings
 
 
@@ -45,18 +46,18 @@ def wait_for_invoices(context: SyncContext, unsynced: list[str], invoice_records
         label = by_id[invoice_id].label
         invoice_record = invoice_records.get(invoice_id)
         if invoice_record is not None and invoice_record.status == RecordStatus.FAILED:
-            kind = errors.kind_for(invoice_record.error_kind)
-            raise errors.SyncFailure(errors.INVOICE_NOT_SYNCED, (
+            kind = context.peers.error_kind(invoice_record.error_kind)
+            raise errors.SyncFailure(payment_errors.INVOICE_NOT_SYNCED, (
                 f"Invoice not synced: {label} failed to sync ({kind.title if kind else invoice_record.error_kind}). "
                 "This payment goes by itself as soon as the invoice syncs."))
         if invoice_record is not None and invoice_record.status == RecordStatus.SUCCESS:
-            raise errors.SyncFailure(errors.INVOICE_NOT_SYNCED, (
+            raise errors.SyncFailure(payment_errors.INVOICE_NOT_SYNCED, (
                 f"Invoice not synced: {label} was not written to QuickBooks "
                 f"({invoice_record.note or 'skipped'}). This payment goes by itself as soon as the invoice syncs."))
     missing = [i for i in unsynced if i not in invoice_records]
     if missing and queue_missing:
         if not context.peers.enabled(context.workspace_id, "invoices"):
-            raise errors.SyncFailure(errors.INVOICE_NOT_SYNCED, (
+            raise errors.SyncFailure(payment_errors.INVOICE_NOT_SYNCED, (
                 f"Invoice not synced: {by_id[missing[0]].label} can't sync while Invoice sync is turned off "
                 "(Settings → Sync → Invoices)."))
         # The invoice was never queued (made before sync was on): queue it, since we wait for it.

@@ -41,6 +41,7 @@ from simplecommercesync.sync.engine.writes import (
     write_batch,
     write_one,
 )
+from simplecommercesync.sync.types.products import errors as product_errors
 from simplecommercesync.sync.types.products.fields import (
     FieldMapping,
     added_mappings,
@@ -268,7 +269,7 @@ class ProductSync:
             label = label_of(sku, values["Name"])
             plan = ProductPlan(record, "", label=label, values=values, fingerprint=fingerprint_of(values))
             if sku in skus_seen and skus_seen[sku] != record.source_id:
-                plan.action, plan.failure = "fail", errors.SyncFailure(errors.SKU_NOT_UNIQUE, (
+                plan.action, plan.failure = "fail", errors.SyncFailure(product_errors.SKU_NOT_UNIQUE, (
                     f"SKU used twice: HubSpot products {skus_seen[sku]} and {record.source_id} both have SKU {sku}."))
                 plans.append(plan)
                 continue
@@ -281,7 +282,7 @@ class ProductSync:
                 item = exact[0] if exact else None
                 holder = taken.get(str(item["Id"])) if item is not None else None
                 if holder is not None and holder.hubspot_id != record.source_id:
-                    plan.action, plan.failure = "fail", errors.SyncFailure(errors.SKU_NOT_UNIQUE, (
+                    plan.action, plan.failure = "fail", errors.SyncFailure(product_errors.SKU_NOT_UNIQUE, (
                         f"SKU used twice: QuickBooks item {item['Id'] if item else ''} (SKU {sku}) is already "
                         f"synced with HubSpot product {holder.hubspot_id}."))
                     plans.append(plan)
@@ -290,7 +291,7 @@ class ProductSync:
                 plan.action = "create"
                 account = settings.income_account_id or default_income_account(context)
                 if not account:
-                    plan.action, plan.failure = "fail", errors.SyncFailure(errors.INCOME_ACCOUNT_MISSING, (
+                    plan.action, plan.failure = "fail", errors.SyncFailure(product_errors.INCOME_ACCOUNT_MISSING, (
                         "No income account: QuickBooks needs one for the new item and the company has no "
                         "active Income account."))
                 else:
@@ -372,7 +373,7 @@ class ProductSync:
                 continue
             plan = ProductPlan(record, "", label=label, values=values, fingerprint=fingerprint_of(values))
             if sku in skus_seen and skus_seen[sku] != record.source_id:
-                plan.action, plan.failure = "fail", errors.SyncFailure(errors.SKU_NOT_UNIQUE, (
+                plan.action, plan.failure = "fail", errors.SyncFailure(product_errors.SKU_NOT_UNIQUE, (
                     f"SKU used twice: QuickBooks items {skus_seen[sku]} and {record.source_id} both have SKU {sku}."))
                 plans.append(plan)
                 continue
@@ -383,7 +384,7 @@ class ProductSync:
                 matches = sorted(catalog["by_sku"].get(sku, []), key=lambda p: _numeric(p.get("id")))
                 product = matches[0] if matches else None
                 if product is not None and linked_products.get(str(product["id"]), record.source_id) != record.source_id:
-                    plan.action, plan.failure = "fail", errors.SyncFailure(errors.SKU_NOT_UNIQUE, (
+                    plan.action, plan.failure = "fail", errors.SyncFailure(product_errors.SKU_NOT_UNIQUE, (
                         f"SKU used twice: HubSpot product {product['id']} (SKU {sku}) is already synced with "
                         f"QuickBooks item {linked_products[str(product['id'])]}."))
                     plans.append(plan)
@@ -498,7 +499,7 @@ class ProductSync:
             return Result(AttemptOutcome.RETRY, kind=errors.VALIDATION_ERROR, label=plan.label,
                           message="The QuickBooks item changed while we synced it; retrying with its new version.")
         if "IncomeAccountRef" in element or "income account" in message.lower():
-            return Result(AttemptOutcome.FAILED, kind=errors.INCOME_ACCOUNT_MISSING, label=plan.label,
+            return Result(AttemptOutcome.FAILED, kind=product_errors.INCOME_ACCOUNT_MISSING, label=plan.label,
                           message=f"No income account: QuickBooks refused the one chosen ({message}).")
         return Result(AttemptOutcome.FAILED, kind=errors.VALIDATION_ERROR, label=plan.label,
                       message=f"QuickBooks refused the item: {message}")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.declaration import Inbound, SyncType
-from simplecommercesync.sync.types.quotes import inbound
+from simplecommercesync.sync.mapping import errors as mapping_errors
+from simplecommercesync.sync.types.quotes import errors as quote_errors
+from simplecommercesync.sync.types.quotes import inbound, settings_page
 from simplecommercesync.sync.types.quotes.models import QuoteSyncSettings
 from simplecommercesync.sync.types.quotes.queueing import queue_all_quotes
 from simplecommercesync.sync.types.quotes.sync import QuoteSync
@@ -18,6 +19,7 @@ QUOTES = SyncType(
     # Either way, or both: QuoteSyncSettings.direction.
     handler=QuoteSync,
     settings_model=QuoteSyncSettings,
+    settings_pages=settings_page.settings_pages,
     inbound=Inbound(
         hubspot_objects=("quotes",), hubspot_changes=inbound.queue_hubspot_changes,
         quickbooks_entities=inbound.followed_quickbooks_entities,
@@ -27,8 +29,9 @@ QUOTES = SyncType(
     ),
     # Polled with their line items and QuickBooks' estimates by the two-way poll (inbound.py), not by cursor.
     cursor_property=None,
-    error_kinds=(errors.SKU_NOT_FOUND, errors.HUBSPOT_SKU_NOT_FOUND, errors.CUSTOMER_EMAIL_MISSING,
-                 errors.QUICKBOOKS_EMAIL_MISSING, errors.CUSTOMER_NOT_FOUND, errors.UNMAPPED_TAX_RATE,
-                 errors.UNMAPPED_TAX_CODE, errors.QUOTE_NOT_EDITABLE, errors.ALREADY_SYNCED),
+    error_kinds=(mapping_errors.SKU_NOT_FOUND, mapping_errors.HUBSPOT_SKU_NOT_FOUND,
+                 mapping_errors.CUSTOMER_EMAIL_MISSING, mapping_errors.QUICKBOOKS_EMAIL_MISSING,
+                 mapping_errors.CUSTOMER_NOT_FOUND, mapping_errors.UNMAPPED_TAX_RATE,
+                 mapping_errors.UNMAPPED_TAX_CODE, quote_errors.QUOTE_NOT_EDITABLE, mapping_errors.ALREADY_SYNCED),
     full_sync=queue_all_quotes,
 )

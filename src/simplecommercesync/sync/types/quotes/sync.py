@@ -39,6 +39,7 @@ from simplecommercesync.sync.engine.planning import PlannedRow
 from simplecommercesync.sync.engine.queue import Result
 from simplecommercesync.sync.engine.writes import unanswered_for
 from simplecommercesync.sync.mapping.to_hubspot import SearchNotSettled, quickbooks_entities
+from simplecommercesync.sync.types.quotes import errors as quote_errors
 from simplecommercesync.sync.types.quotes.models import QuoteSyncSettings
 from simplecommercesync.sync.types.quotes.pairs import (
     HUBSPOT,
@@ -126,7 +127,7 @@ class QuoteSync(ToQuickBooks, ToHubSpot):
             return Result(AttemptOutcome.FAILED, kind=failure.kind, message=failure.message, label=pair.label,
                           note=" ".join(pair.notes))
         except Rejected as refused:
-            return Result(AttemptOutcome.FAILED, kind=errors.QUOTE_NOT_EDITABLE, label=pair.label,
+            return Result(AttemptOutcome.FAILED, kind=quote_errors.QUOTE_NOT_EDITABLE, label=pair.label,
                           message=f"Can't change the other side: {refused.message}", note=" ".join(pair.notes))
         except SearchNotSettled as waiting:
             return Result(AttemptOutcome.RETRY, kind=errors.UNREACHABLE, label=pair.label,

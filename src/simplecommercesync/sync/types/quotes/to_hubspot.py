@@ -14,6 +14,7 @@ from simplecommercesync.sync.engine import errors
 from simplecommercesync.sync.engine.drain import SyncContext
 from simplecommercesync.sync.engine.models import AttemptOutcome, LinkKind
 from simplecommercesync.sync.engine.queue import Result
+from simplecommercesync.sync.mapping import errors as mapping_errors
 from simplecommercesync.sync.mapping.money import qbo_date
 from simplecommercesync.sync.mapping.to_hubspot import (
     QUOTE_STAMP,
@@ -59,8 +60,8 @@ class ToHubSpot(TwoWay):
         customers = quickbooks_entities(context, "Customer", [str((estimate.get("CustomerRef") or {}).get("value"))])
         customer = customers.get(str((estimate.get("CustomerRef") or {}).get("value")))
         if customer is None:
-            raise errors.SyncFailure(errors.CUSTOMER_NOT_FOUND, "Customer not found: the estimate's QuickBooks "
-                                                                "customer no longer exists.")
+            raise errors.SyncFailure(mapping_errors.CUSTOMER_NOT_FOUND, "Customer not found: the estimate's "
+                                                                        "QuickBooks customer no longer exists.")
         reverse: ReverseTax = context.cache.get("reverse_tax") or context.cache.setdefault("reverse_tax",
                                                                                            ReverseTax(context))
         lines = wanted_lines(context, estimate, reverse)

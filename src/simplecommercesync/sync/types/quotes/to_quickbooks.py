@@ -15,6 +15,7 @@ from simplecommercesync.sync.engine.drain import SyncContext
 from simplecommercesync.sync.engine.models import AttemptOutcome, LinkKind, SyncRecord
 from simplecommercesync.sync.engine.queue import Result
 from simplecommercesync.sync.engine.writes import WriteEntry, WriteOutcome, is_stale, write_batch, write_one
+from simplecommercesync.sync.mapping import errors as mapping_errors
 from simplecommercesync.sync.mapping.customers import (
     CONTACT_PROPERTIES,
     note_customers,
@@ -26,6 +27,7 @@ from simplecommercesync.sync.mapping.line_money import sales_line_money
 from simplecommercesync.sync.mapping.money import qbo_date
 from simplecommercesync.sync.mapping.tax import TaxPlan
 from simplecommercesync.sync.mapping.to_hubspot import QUOTE_STAMP, ensure_stamp, forget
+from simplecommercesync.sync.types.quotes import errors as quote_errors
 from simplecommercesync.sync.types.quotes.models import QuoteSyncSettings
 from simplecommercesync.sync.types.quotes.pairs import (
     HUBSPOT_TO_QUICKBOOKS,
@@ -53,7 +55,7 @@ class ToQuickBooks(Replays, TwoWay):
         assert pair.hubspot is not None
         quote = pair.hubspot
         if not quote.contact_id:
-            raise errors.SyncFailure(errors.CUSTOMER_NOT_FOUND,
+            raise errors.SyncFailure(mapping_errors.CUSTOMER_NOT_FOUND,
                                      "Customer not found: the quote has no contact in HubSpot.")
         if pair.customer is None:  # not resolved with its batch (a pair decided again after a replay)
             self._prepare_customers(context, [pair], dry_run=dry_run)
@@ -74,7 +76,7 @@ class ToQuickBooks(Replays, TwoWay):
             p = line.get("properties") or {}
             sku = str(p.get("hs_sku") or "").strip()
             if not sku:
-                raise errors.SyncFailure(errors.SKU_NOT_FOUND,
+                raise errors.SyncFailure(mapping_errors.SKU_NOT_FOUND,
                                          f"SKU not found: line “{p.get('name') or line['id']}” has no SKU")
             item = catalog.find(sku)
             # HubSpot's `discount` is per unit; an estimate line has none of its own (Intuit
@@ -159,9 +161,9 @@ class ToQuickBooks(Replays, TwoWay):
                                                  label=pair.label, note=" ".join(pair.notes))
                 continue
             except Rejected as refused:
-                results[pair.record.pk] = Result(AttemptOutcome.FAILED, kind=errors.QUOTE_NOT_EDITABLE, label=pair.label,
-                                                 message=f"Can't change the other side: {refused.message}",
-                                                 note=" ".join(pair.notes))
+                results[pair.record.pk] = Result(AttemptOutcome.FAILED, kind=quote_errors.QUOTE_NOT_EDITABLE,
+                                                 label=pair.label, note=" ".join(pair.notes),
+                                                 message=f"Can't change the other side: {refused.message}")
                 continue
             if pair.estimate is not None and converted_to(pair.estimate):
                 # QuickBooks keeps an invoiced estimate Closed (Intuit "Estimate": LinkedTxn); only
@@ -189,8 +191,8 @@ class ToQuickBooks(Replays, TwoWay):
             assert outcome is not None and pair.hubspot is not None
             if outcome.entity is None:
                 message = getattr(outcome.error, "message", None) or str(outcome.error)
-                kind = errors.ALREADY_SYNCED if str(getattr(outcome.error, "code", "")) in ("6140", "6210") else (
-                    errors.VALIDATION_ERROR)
+                duplicate = str(getattr(outcome.error, "code", "")) in ("6140", "6210")
+                kind = mapping_errors.ALREADY_SYNCED if duplicate else errors.VALIDATION_ERROR
                 results[pair.record.pk] = Result(AttemptOutcome.FAILED, kind=kind, label=pair.label,
                                                  message=f"QuickBooks refused the estimate: {message}")
                 continue
@@ -295,7 +297,7 @@ class ToQuickBooks(Replays, TwoWay):
         outcome = write_one(context, "Estimate", "update", body, entry)
         if outcome.entity is None:
             message = getattr(outcome.error, "message", None) or str(outcome.error)
-            return Result(AttemptOutcome.FAILED, kind=errors.QUOTE_NOT_EDITABLE, label=pair.label,
+            return Result(AttemptOutcome.FAILED, kind=quote_errors.QUOTE_NOT_EDITABLE, label=pair.label,
                           message=f"Can't change the other side: QuickBooks refused to close the estimate: {message}")
         self._remember(context, pair, outcome.entity, [outcome.journal_id], written_side=QUICKBOOKS)
         changes: dict[str, Any] = {"direction": "HubSpot → QuickBooks", "TxnStatus": [pair.estimate.get("TxnStatus"), "Closed"]}

@@ -1,5 +1,6 @@
-"""What Settings → Sync → Products does: save the settings, manage mappings, start a full sync,
-and read the choices its pickers offer (HubSpot product properties, QuickBooks income accounts)."""
+"""What Settings → Sync → Products does: save the settings, manage mappings, start a full sync
+(through the actions the page was given: types can't reach the operations), and read the choices
+its pickers offer (HubSpot product properties, QuickBooks income accounts)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from django.utils import timezone
 from simplecommercesync.accounts.models import User, Workspace
 from simplecommercesync.connections.gate import SyncGate
 from simplecommercesync.providers.http.errors import ProviderError
+from simplecommercesync.sync.engine.declaration import SettingsActions
 from simplecommercesync.sync.engine.drain import build_context
 from simplecommercesync.sync.engine.models import SyncDirection
-from simplecommercesync.sync.operations import OperationResult, sync_now
+from simplecommercesync.sync.engine.outcomes import OperationResult
 from simplecommercesync.sync.types.products.fields import QUICKBOOKS_ITEM_FIELDS, RESERVED_HUBSPOT_PROPERTIES
 from simplecommercesync.sync.types.products.models import (
     ProductFieldMapping,
@@ -67,12 +69,12 @@ def delete_mapping(workspace: Workspace | int, mapping_id: int) -> OperationResu
     return OperationResult("success", "Mapping deleted.") if deleted else OperationResult("error", "No such mapping.")
 
 
-def start_full_sync(workspace: Workspace | int) -> OperationResult:
+def start_full_sync(workspace: Workspace | int, actions: SettingsActions) -> OperationResult:
     workspace_id = _workspace_id(workspace)
     settings = ProductSyncSettings.objects.filter(workspace_id=workspace_id).first()
     if settings is None or not settings.enabled:
         return OperationResult("error", "Turn on Enable Product Sync and press Save Configuration first.")
-    result = sync_now(workspace_id, "products", full=True)
+    result = actions.sync_now(workspace_id, "products", full=True)
     return OperationResult(result.level, result.message.replace("Sync started", "Full sync started"))
 
 

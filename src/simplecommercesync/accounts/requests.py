@@ -1,5 +1,5 @@
-"""What every Settings → Sync page does with its request: who asks, whether they may change
-settings (enforced here, a member's POST is a 403, not only hidden buttons), how an outcome is said."""
+"""What every settings page does with its request: who asks, whether they may change settings
+(enforced here, a member's POST is a 403, not only hidden buttons), how an outcome is said."""
 
 from __future__ import annotations
 
@@ -8,12 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from simplecommercesync.accounts.models import User
-from simplecommercesync.connections.gate import SyncsPaused
-from simplecommercesync.connections.refresh import ConnectionUnavailable
-from simplecommercesync.providers.http.errors import ProviderError
-
-# What a failed background start or cache refresh may raise; each carries a safe, plain message.
-STARTUP_TROUBLE = (ProviderError, ConnectionUnavailable, SyncsPaused)
 
 
 def user_of(request: HttpRequest) -> User:

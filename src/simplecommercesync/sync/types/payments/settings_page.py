@@ -3,16 +3,20 @@ here (a member's POST is a 403), not only by hiding the button."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
 
-from simplecommercesync.sync import operations
-from simplecommercesync.sync.models import PAYMENT_STATUSES, PaymentSyncSettings
-from simplecommercesync.sync_settings.settings_request import STARTUP_TROUBLE, require_admin, say, user_of
+from simplecommercesync.accounts.requests import require_admin, say, user_of
+from simplecommercesync.connections.errors import STARTUP_TROUBLE
+from simplecommercesync.sync.engine.declaration import SettingsActions
+from simplecommercesync.sync.types.payments.models import PAYMENT_STATUSES, PaymentSyncSettings
+from simplecommercesync.sync.types.payments.settings import save_payment_settings
 
 PAYMENT_STATUS_LABELS = {"processing": "Processing", "succeeded": "Succeeded (recommended)", "refunded": "Refunded"}
 
@@ -51,7 +55,7 @@ def _initial(current: PaymentSyncSettings) -> dict[str, Any]:
 
 
 @login_required
-def payments(request: HttpRequest) -> HttpResponse:
+def payments(request: HttpRequest, actions: SettingsActions) -> HttpResponse:
     user = user_of(request)
     current = PaymentSyncSettings.objects.filter(workspace_id=user.workspace_id).first() or PaymentSyncSettings()
     if request.method != "POST":
@@ -61,7 +65,9 @@ def payments(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, form, current, status=400)
     try:
-        result = operations.save_payment_settings(user.workspace_id, user, **form.cleaned_data)
+        saved = save_payment_settings(user.workspace_id, user, **form.cleaned_data)
+        result = (saved.with_start(actions.sync_now(user.workspace_id, "payments", full=True))
+                  if saved.start_full_sync else saved.outcome)
     except STARTUP_TROUBLE as trouble:
         say(request, "warning", f"Configuration saved. The first full sync couldn't start: {trouble}")
     else:
@@ -73,3 +79,7 @@ def _page(request: HttpRequest, form: PaymentSettingsForm, current: PaymentSyncS
           status: int = 200) -> HttpResponse:
     return render(request, "sync_settings/payments.html", {"tab": "payments", "form": form, "current": current},
                   status=status)
+
+
+def settings_pages(actions: SettingsActions) -> list[URLPattern]:
+    return [path("settings/sync/payments/", partial(payments, actions=actions), name="payments")]

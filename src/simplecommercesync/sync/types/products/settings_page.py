@@ -5,6 +5,7 @@ only an admin changes anything, enforced here (a member's POST is a 403)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -12,22 +13,31 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
 from django.views.decorators.http import require_POST
 
+from simplecommercesync.accounts.requests import require_admin, say, user_of
 from simplecommercesync.accounts.roles import admin_required
 from simplecommercesync.connections.gate import SyncsPaused
 from simplecommercesync.providers.http.errors import ProviderError
-from simplecommercesync.sync.models import (
+from simplecommercesync.sync.engine.declaration import SettingsActions
+from simplecommercesync.sync.engine.models import SyncDirection
+from simplecommercesync.sync.engine.outcomes import OperationResult
+from simplecommercesync.sync.types.products.catalog import full_sync_progress
+from simplecommercesync.sync.types.products.fields import DEFAULT_MAPPINGS, QUICKBOOKS_ITEM_FIELDS
+from simplecommercesync.sync.types.products.models import (
     ProductFieldMapping,
     ProductSyncSettings,
     ProductTransform,
-    SyncDirection,
 )
-from simplecommercesync.sync.operations import OperationResult
-from simplecommercesync.sync.types.products import operations as product_operations
-from simplecommercesync.sync.types.products.catalog import full_sync_progress
-from simplecommercesync.sync.types.products.fields import DEFAULT_MAPPINGS, QUICKBOOKS_ITEM_FIELDS
-from simplecommercesync.sync_settings.settings_request import require_admin, say, user_of
+from simplecommercesync.sync.types.products.settings import (
+    ProductChoices,
+    add_mapping,
+    delete_mapping,
+    product_choices,
+    save_product_settings,
+    start_full_sync,
+)
 
 DIRECTION_HELP = {
     SyncDirection.HUBSPOT_TO_QUICKBOOKS: "HubSpot is the source of truth: product changes in HubSpot update "
@@ -73,13 +83,13 @@ def products(request: HttpRequest) -> HttpResponse:
         # Before anything reads the providers: a member's POST calls neither HubSpot nor QuickBooks.
         require_admin(request)
     current = ProductSyncSettings.objects.filter(workspace_id=workspace_id).first() or ProductSyncSettings()
-    choices = product_operations.product_choices(workspace_id)
+    choices = product_choices(workspace_id)
     accounts = dict(choices.income_accounts)
     default_label = accounts.get(choices.default_income_account, "the company's product income account")
     if request.method == "POST":
         form = ProductSettingsForm(choices.income_accounts, default_label, request.POST)
         if form.is_valid():
-            result = product_operations.save_product_settings(workspace_id, user_of(request), **form.cleaned_data)
+            result = save_product_settings(workspace_id, user_of(request), **form.cleaned_data)
             say(request, result.level, result.message)
             return redirect("sync_settings:products")
         return _page(request, current, choices, form, status=400)
@@ -88,7 +98,7 @@ def products(request: HttpRequest) -> HttpResponse:
     return _page(request, current, choices, form)
 
 
-def _page(request: HttpRequest, current: ProductSyncSettings, choices: product_operations.ProductChoices,
+def _page(request: HttpRequest, current: ProductSyncSettings, choices: ProductChoices,
           form: ProductSettingsForm, *, mapping_form: MappingForm | None = None, status: int = 200) -> HttpResponse:
     workspace_id = user_of(request).workspace_id
     context = {
@@ -110,13 +120,13 @@ def _page(request: HttpRequest, current: ProductSyncSettings, choices: product_o
 @require_POST
 def mapping_add(request: HttpRequest) -> HttpResponse:
     workspace_id = user_of(request).workspace_id
-    choices = product_operations.product_choices(workspace_id)
+    choices = product_choices(workspace_id)
     form = MappingForm(choices.hubspot_properties, request.POST)
     if not form.is_valid():
         messages.warning(request, "Choose a HubSpot property, a QuickBooks item field and a transform, then press "
                                   "Add Mapping.")
         return redirect("sync_settings:products")
-    result = product_operations.add_mapping(workspace_id, **form.cleaned_data)
+    result = add_mapping(workspace_id, **form.cleaned_data)
     say(request, result.level, result.message)
     return redirect("sync_settings:products")
 
@@ -124,17 +134,17 @@ def mapping_add(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_POST
 def mapping_delete(request: HttpRequest, mapping_id: int) -> HttpResponse:
-    result = product_operations.delete_mapping(user_of(request).workspace_id, mapping_id)
+    result = delete_mapping(user_of(request).workspace_id, mapping_id)
     say(request, result.level, result.message)
     return redirect("sync_settings:products")
 
 
 @admin_required
 @require_POST
-def full_sync(request: HttpRequest) -> HttpResponse:
+def full_sync(request: HttpRequest, actions: SettingsActions) -> HttpResponse:
     workspace_id = user_of(request).workspace_id
     try:
-        result = product_operations.start_full_sync(workspace_id)
+        result = start_full_sync(workspace_id, actions)
     except (ProviderError, SyncsPaused) as trouble:
         result = OperationResult(
             "error", f"The full sync couldn't start: {trouble} Press Start Full Sync to try again.")
@@ -152,3 +162,14 @@ def progress(request: HttpRequest) -> HttpResponse:
 def _progress(request: HttpRequest, message: str = "", level: str = "") -> HttpResponse:
     return render(request, "sync_settings/_product_progress.html", {
         "progress": full_sync_progress(user_of(request).workspace_id), "message": message, "level": level})
+
+
+def settings_pages(actions: SettingsActions) -> list[URLPattern]:
+    return [
+        path("settings/sync/products/", products, name="products"),
+        path("settings/sync/products/mappings/", mapping_add, name="products_mapping_add"),
+        path("settings/sync/products/mappings/<int:mapping_id>/delete/", mapping_delete,
+             name="products_mapping_delete"),
+        path("settings/sync/products/full-sync/", partial(full_sync, actions=actions), name="products_full_sync"),
+        path("settings/sync/products/full-sync/progress/", progress, name="products_progress"),
+    ]

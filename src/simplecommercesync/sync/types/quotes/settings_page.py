@@ -3,22 +3,24 @@ here (a member's POST is a 403), not only by hiding the button."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import URLPattern, path
 
-from simplecommercesync.sync.models import (
+from simplecommercesync.accounts.requests import require_admin, say, user_of
+from simplecommercesync.sync.engine.declaration import SettingsActions
+from simplecommercesync.sync.types.quotes.models import (
     QUOTE_STATUSES,
     QuoteDirection,
     QuoteSyncSettings,
     default_quote_statuses,
 )
-from simplecommercesync.sync.operations import sync_now
-from simplecommercesync.sync_settings.settings_request import require_admin, say, user_of
+from simplecommercesync.sync.types.quotes.settings import save_quote_settings
 
 RECOMMENDED = set(default_quote_statuses())
 QUOTE_STATUS_LABELS = {
@@ -63,7 +65,7 @@ def _initial(current: QuoteSyncSettings) -> dict[str, Any]:
 
 
 @login_required
-def quotes(request: HttpRequest) -> HttpResponse:
+def quotes(request: HttpRequest, actions: SettingsActions) -> HttpResponse:
     user = user_of(request)
     current = QuoteSyncSettings.objects.filter(workspace_id=user.workspace_id).first() or QuoteSyncSettings()
     if request.method != "POST":
@@ -72,21 +74,17 @@ def quotes(request: HttpRequest) -> HttpResponse:
     form = QuoteSettingsForm(request.POST)
     if not form.is_valid():
         return _page(request, form, current, status=400)
-    saved, _ = QuoteSyncSettings.objects.get_or_create(workspace_id=user.workspace_id)
-    was_on = saved.enabled
-    for name, value in form.cleaned_data.items():
-        setattr(saved, name, value)
-    saved.updated_at, saved.updated_by = timezone.now(), user
-    saved.save()
-    if saved.enabled and not was_on:
-        # Turning the sync on brings over what already exists, not only later changes.
-        started = sync_now(user.workspace_id, "quotes", full=True)
-        say(request, started.level, f"Configuration saved. {started.message}")
-    else:
-        say(request, "success", "Configuration saved.")
+    saved = save_quote_settings(user.workspace_id, user, **form.cleaned_data)
+    result = (saved.with_start(actions.sync_now(user.workspace_id, "quotes", full=True))
+              if saved.start_full_sync else saved.outcome)
+    say(request, result.level, result.message)
     return redirect("sync_settings:quotes")
 
 
 def _page(request: HttpRequest, form: QuoteSettingsForm, current: QuoteSyncSettings, status: int = 200) -> HttpResponse:
     return render(request, "sync_settings/quotes.html", {"tab": "quotes", "form": form, "current": current},
                   status=status)
+
+
+def settings_pages(actions: SettingsActions) -> list[URLPattern]:
+    return [path("settings/sync/quotes/", partial(quotes, actions=actions), name="quotes")]
