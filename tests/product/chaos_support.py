@@ -24,9 +24,9 @@ from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
 from simplecommercesync.sync.mapping.tax_models import TaxSettings, UnmappedTaxBehavior
 from simplecommercesync.sync.types.invoices.models import InvoiceSyncSettings
 from simplecommercesync.sync.types.payments.models import PaymentSyncSettings
+from tests.product.sync.engine.test_sync_resilience import worker_env
 
 from .conftest import Providers
-from .test_sync_resilience import worker_env
 from .test_sync_support import World
 
 SCS = str(Path(sys.executable).with_name("scs"))

@@ -21,6 +21,7 @@ from simplecommercesync.connections.vault import TokenVault
 from simplecommercesync.launcher import Child, ProcessSupervisor
 
 from .conftest import Providers
+from .repo_paths import REPO_ROOT
 from .test_serve import free_port, port_open
 
 pytestmark = pytest.mark.integration
@@ -98,7 +99,7 @@ def test_the_worker_is_stopped_with_sigint_and_others_with_sigterm(tmp_path: Pat
 
 
 def test_cli_starts_the_embedded_worker_with_sigint() -> None:
-    source = Path(__file__).resolve().parents[2] / "src" / "simplecommercesync" / "cli.py"
+    source = REPO_ROOT / "src" / "simplecommercesync" / "cli.py"
     assert 'python_module("simplecommercesync", "worker"), stop_signal=signal.SIGINT' in source.read_text()
 
 

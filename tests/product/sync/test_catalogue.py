@@ -7,15 +7,15 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import re
-from pathlib import Path
 
 import pytest
 
 from simplecommercesync.sync import catalogue
 from simplecommercesync.sync.catalogue import SYNC_TYPES, CatalogueError
 from simplecommercesync.sync.engine.declaration import SyncType
+from tests.product.repo_paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = REPO_ROOT
 DOCS = ROOT / "docs"
 PRODUCT = ROOT / "src" / "simplecommercesync"
 TYPES = PRODUCT / "sync" / "types"
@@ -25,7 +25,7 @@ INVOICES, PAYMENTS, PRODUCTS = SYNC_TYPES["invoices"], SYNC_TYPES["payments"], S
 # Fields the product never reads itself: they are a declaration's promise to its docs page, read
 # by the docs tests named here. An entry leaves this list once the product reads the field.
 READ_BY_DOCS_TESTS = {
-    "docs_page": ROOT / "tests" / "product" / "test_sync_docs.py",
+    "docs_page": ROOT / "tests" / "product" / "sync" / "test_sync_docs.py",
 }
 
 
