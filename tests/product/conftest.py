@@ -158,6 +158,8 @@ def no_session_left_on_the_test_database(django_db_setup: None, django_db_blocke
 
     if connection.vendor != "postgresql":
         return
+    # A test that ends database sessions may have ended this one too: start from a fresh session.
+    connection.close()
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")

@@ -55,15 +55,6 @@ MAX_UNEXPECTED = 5
 SERVICE_LOST = (OperationalError, InterfaceError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
-class RetryLater(Exception):  # noqa: N818 (a request, not an error of the records)
-    """Raised by a handler when its whole batch must wait a moment, through no fault of the records
-    (another drain holds a lock they need): each unfinished record retries with this message."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 @dataclass
 class SyncContext:
     """Everything a handler needs for one drain: the accounts, the clients, per-drain caches."""
@@ -352,7 +343,7 @@ def _process(handler: SyncHandler, context: SyncContext, batch: Batch, report: D
         except SERVICE_LOST:
             logger.warning("the database is still away; the batch's lease will free its records")
         return True
-    except RetryLater as exc:
+    except errors.RetryLater as exc:
         for record in batch.unfinished():
             batch.finish(record, Result(AttemptOutcome.RETRY, message=exc.message))
         report.stopped_because = exc.message

@@ -89,6 +89,15 @@ class SyncFailure(Exception):
         self.message = message
 
 
+class RetryLater(Exception):
+    """Raised by a handler when its whole batch must wait a moment, through no fault of the records
+    (another drain holds a lock they need): each unfinished record retries with this message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class TransientTrouble(Exception):
     """The provider can't take the record right now; retry after `retry_after` seconds."""
 

@@ -25,7 +25,7 @@ import redis
 from django.conf import settings
 
 from simplecommercesync.coordination.redis_clients import redis_client
-from simplecommercesync.sync.engine.drain import RetryLater
+from simplecommercesync.sync.engine.errors import RetryLater
 
 logger = logging.getLogger(__name__)
 # How long a live holder may keep the others waiting: longer than creates with their retries take.

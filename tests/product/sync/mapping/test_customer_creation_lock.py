@@ -26,7 +26,7 @@ HOLDER = """
 import sys, time
 from django.conf import settings
 settings.configure(SCS_REDIS_URL=sys.argv[1], SCS_VAR_DIR=sys.argv[2])
-from simplecommercesync.sync import customer_creation
+from simplecommercesync.sync.mapping import customer_creation
 customer_creation.HOLD_SECONDS = float(sys.argv[4])
 with customer_creation.customer_creation_lock(int(sys.argv[3]), "9130"):
     print("held", flush=True)
