@@ -57,7 +57,8 @@ def checked(declarations: Iterable[SyncType]) -> dict[str, SyncType]:
     return catalogue
 
 
-SYNC_TYPES: dict[str, SyncType] = checked((INVOICES, CUSTOMERS, PRODUCTS, PAYMENTS, QUOTES))
+# In the order a person meets them (PRODUCT.md §2): the sidebar's Data links, the Data and Settings → Sync tabs.
+SYNC_TYPES: dict[str, SyncType] = checked((INVOICES, QUOTES, PAYMENTS, PRODUCTS, CUSTOMERS))
 
 
 def kinds_by_key(declarations: Iterable[SyncType]) -> dict[str, ErrorKind]:
