@@ -24,7 +24,7 @@ from simplecommercesync.connections.gate import SyncGate
 from simplecommercesync.sync.catalogue import SYNC_TYPES, get_sync_type
 from simplecommercesync.sync.engine.drain import build_context
 from simplecommercesync.sync.engine.models import RecordStatus, SyncRecord
-from simplecommercesync.sync.engine.outcomes import OperationResult
+from simplecommercesync.sync.engine.outcomes import OperationResult, Saved
 from simplecommercesync.sync.inbound.hubspot_polling import poll_workspace, queue_everything
 from simplecommercesync.sync.mapping.tax import refresh_tax_cache as refresh
 from simplecommercesync.sync.preview import PreviewResult
@@ -120,15 +120,21 @@ def counts_by_status(workspace: Workspace | int, since: datetime | None = None) 
     return counts
 
 
+def settle(workspace_id: int, sync_type: str, saved: Saved) -> OperationResult:
+    """What saving a sync type's settings says, after starting the full sync that turning it on asks for."""
+    if not saved.start_full_sync:
+        return saved.outcome
+    started = sync_now(workspace_id, sync_type, full=True)
+    return OperationResult(started.level, f"{saved.outcome.message} {started.message}")
+
+
 def save_invoice_settings(workspace: Workspace | int, by_user: User | None = None, **fields: Any) -> OperationResult:
     """Save Configuration on Settings → Sync → Invoices (turning sync on starts a full sync)."""
     workspace_id = _workspace_id(workspace)
-    saved = invoice_settings.save_invoice_settings(workspace_id, by_user, **fields)
-    return saved.with_start(sync_now(workspace_id, "invoices", full=True)) if saved.start_full_sync else saved.outcome
+    return settle(workspace_id, "invoices", invoice_settings.save_invoice_settings(workspace_id, by_user, **fields))
 
 
 def save_payment_settings(workspace: Workspace | int, by_user: User | None = None, **fields: Any) -> OperationResult:
     """Save Configuration on Settings → Sync → Payments (turning sync on starts a full sync)."""
     workspace_id = _workspace_id(workspace)
-    saved = payment_settings.save_payment_settings(workspace_id, by_user, **fields)
-    return saved.with_start(sync_now(workspace_id, "payments", full=True)) if saved.start_full_sync else saved.outcome
+    return settle(workspace_id, "payments", payment_settings.save_payment_settings(workspace_id, by_user, **fields))

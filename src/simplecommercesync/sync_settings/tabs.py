@@ -10,7 +10,7 @@ from django.urls import URLPattern
 
 from simplecommercesync.sync import operations
 from simplecommercesync.sync.catalogue import SYNC_TYPES
-from simplecommercesync.sync.operations import OperationResult
+from simplecommercesync.sync.operations import OperationResult, Saved
 
 
 class Actions:
@@ -18,6 +18,9 @@ class Actions:
 
     def sync_now(self, workspace_id: int, key: str, *, full: bool = False) -> OperationResult:
         return operations.sync_now(workspace_id, key, full=full)
+
+    def settle(self, workspace_id: int, key: str, saved: Saved) -> OperationResult:
+        return operations.settle(workspace_id, key, saved)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from django.db import models
 from django.urls import URLPattern
 
 from simplecommercesync.sync.engine.errors import ErrorKind
-from simplecommercesync.sync.engine.outcomes import OperationResult
+from simplecommercesync.sync.engine.outcomes import OperationResult, Saved
 
 if TYPE_CHECKING:  # the drain's types name declarations too; only the type checker needs both ways
     from simplecommercesync.sync.engine.clients import ProviderClients
@@ -75,6 +75,10 @@ class SettingsActions(Protocol):
     Settings → Sync shell passes one in when it collects their URL patterns."""
 
     def sync_now(self, workspace_id: int, key: str, *, full: bool = False) -> OperationResult: ...
+
+    def settle(self, workspace_id: int, key: str, saved: Saved) -> OperationResult:
+        """What saving said, after starting the full sync it asked for."""
+        ...
 
 
 @dataclass(frozen=True)

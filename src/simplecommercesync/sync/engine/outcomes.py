@@ -15,10 +15,7 @@ class OperationResult:
 @dataclass(frozen=True)
 class Saved:
     """A sync type's settings, saved: what to say, and whether turning the sync on should start a
-    full sync now (the one asking starts it, then says `with_start` of its result)."""
+    full sync now (`SettingsActions.settle` starts it and says both)."""
 
     outcome: OperationResult
     start_full_sync: bool = False
-
-    def with_start(self, started: OperationResult) -> OperationResult:
-        return OperationResult(started.level, f"{self.outcome.message} {started.message}")

@@ -32,18 +32,16 @@ class PortalChanges:
         self.changed.setdefault(hubspot_object, set()).add(object_id)
 
 
-def followed_associations() -> dict[frozenset[str], str]:
-    """{the two objects of an association: the object whose changes it counts as}, from the declarations."""
-    return {frozenset({declared.hubspot_object, other}): declared.hubspot_object
-            for declared in SYNC_TYPES.values() for other in declared.inbound.hubspot_associations}
+# {the two objects of an association: the object whose changes it counts as}, from the declarations.
+FOLLOWED_ASSOCIATIONS = {frozenset({declared.hubspot_object, other}): declared.hubspot_object
+                         for declared in SYNC_TYPES.values() for other in declared.inbound.hubspot_associations}
 
 
 def sort_events(events: list[Any]) -> dict[str, PortalChanges]:
     by_portal: dict[str, PortalChanges] = {}
-    associations = followed_associations()
     for event in events:
         if isinstance(event, dict) and "portalId" in event:
-            associated = _association_change(event, associations)
+            associated = _association_change(event)
             if associated is not None:
                 by_portal.setdefault(str(event["portalId"]), PortalChanges()).add(*associated)
                 continue
@@ -65,7 +63,7 @@ def sort_events(events: list[Any]) -> dict[str, PortalChanges]:
     return by_portal
 
 
-def _association_change(event: dict[str, Any], associations: dict[frozenset[str], str]) -> tuple[str, str] | None:
+def _association_change(event: dict[str, Any]) -> tuple[str, str] | None:
     """(object, id) of the followed side of an association change, else None."""
     if str(event.get("subscriptionType") or "") != "object.associationChange":
         return None
@@ -73,7 +71,7 @@ def _association_change(event: dict[str, Any], associations: dict[frozenset[str]
              OBJECTS_BY_TYPE_ID.get(str(event.get("toObjectTypeId"))))
     if None in sides:
         return None
-    followed = associations.get(frozenset(sides))  # type: ignore[arg-type]  # None was ruled out above
+    followed = FOLLOWED_ASSOCIATIONS.get(frozenset(sides))  # type: ignore[arg-type]  # None was ruled out above
     if followed is None:
         return None
     object_id = str(event.get("fromObjectId" if sides[0] == followed else "toObjectId") or "")

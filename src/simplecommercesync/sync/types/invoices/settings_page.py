@@ -80,8 +80,7 @@ def invoices(request: HttpRequest, actions: SettingsActions) -> HttpResponse:
         return _invoices_page(request, form, current, status=400)
     try:
         saved = save_invoice_settings(workspace_id, user_of(request), **form.cleaned_data)
-        result = (saved.with_start(actions.sync_now(workspace_id, "invoices", full=True))
-                  if saved.start_full_sync else saved.outcome)
+        result = actions.settle(workspace_id, "invoices", saved)
     except STARTUP_TROUBLE as trouble:
         say(request, "warning", f"Configuration saved. The first full sync couldn't start: {trouble}")
     else:

@@ -66,8 +66,7 @@ def payments(request: HttpRequest, actions: SettingsActions) -> HttpResponse:
         return _page(request, form, current, status=400)
     try:
         saved = save_payment_settings(user.workspace_id, user, **form.cleaned_data)
-        result = (saved.with_start(actions.sync_now(user.workspace_id, "payments", full=True))
-                  if saved.start_full_sync else saved.outcome)
+        result = actions.settle(user.workspace_id, "payments", saved)
     except STARTUP_TROUBLE as trouble:
         say(request, "warning", f"Configuration saved. The first full sync couldn't start: {trouble}")
     else:

@@ -75,8 +75,7 @@ def quotes(request: HttpRequest, actions: SettingsActions) -> HttpResponse:
     if not form.is_valid():
         return _page(request, form, current, status=400)
     saved = save_quote_settings(user.workspace_id, user, **form.cleaned_data)
-    result = (saved.with_start(actions.sync_now(user.workspace_id, "quotes", full=True))
-              if saved.start_full_sync else saved.outcome)
+    result = actions.settle(user.workspace_id, "quotes", saved)
     say(request, result.level, result.message)
     return redirect("sync_settings:quotes")
 
