@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -29,6 +29,7 @@ from simplecommercesync.sync.engine.models import (
     SyncRun,
 )
 from simplecommercesync.sync.engine.queue import upsert_pending
+from simplecommercesync.sync.mapping.to_hubspot import hubspot_time
 
 logger = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=2)
@@ -38,16 +39,7 @@ CHUNK = 500
 def _modified(record: dict[str, Any]) -> datetime | None:
     properties = record.get("properties")
     raw = properties.get("hs_lastmodifieddate") if isinstance(properties, dict) else None
-    raw = raw or record.get("updatedAt")
-    if not raw:
-        return None
-    text = str(raw)
-    try:
-        if text.isdigit():
-            return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return hubspot_time(raw or record.get("updatedAt"))
 
 
 def polled_sync_types(workspace_id: int) -> list[SyncType]:
